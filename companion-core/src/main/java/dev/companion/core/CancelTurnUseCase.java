@@ -1,0 +1,7 @@
+package dev.companion.core;
+
+/** Stop a running turn. */
+public interface CancelTurnUseCase {
+
+    CancelResult cancel(CancelCommand command);
+}

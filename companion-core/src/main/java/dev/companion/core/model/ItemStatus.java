@@ -1,0 +1,25 @@
+package dev.companion.core.model;
+
+import java.util.Locale;
+
+/** What became of a transcript item. User items are {@code accepted}; replies end in one of the rest. */
+public enum ItemStatus {
+    /** A user message the Companion took. */
+    ACCEPTED,
+    /** A reply the model finished. */
+    COMPLETED,
+    /** A reply stopped by a cancel; the content is what had arrived. */
+    CANCELLED,
+    /** A turn that failed before any text arrived. */
+    FAILED,
+    /** A reply cut off by a time limit; the content is what had arrived. */
+    TIMEOUT,
+    /** A reply whose stream broke after some text; the content is what had arrived. */
+    INCOMPLETE,
+    /** A reply cut short by a crash or stop of the server, recovered at the next start. */
+    INTERRUPTED;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

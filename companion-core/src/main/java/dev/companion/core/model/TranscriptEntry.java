@@ -1,0 +1,25 @@
+package dev.companion.core.model;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/** An item about to be appended to a transcript: everything but the sequence the store assigns. */
+public record TranscriptEntry(
+        Role role, String content, Instant createdAt, String source, ItemStatus status, TurnId turnId) {
+
+    public TranscriptEntry {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(turnId, "turnId");
+        if (!source.matches("[a-z][a-z0-9_]{0,31}")) {
+            throw new IllegalArgumentException("a source is a short snake_case word");
+        }
+    }
+
+    public TranscriptItem at(long sequence) {
+        return new TranscriptItem(sequence, role, content, createdAt, source, status, turnId);
+    }
+}

@@ -44,7 +44,10 @@ public enum DiagnosticCode {
     FORBIDDEN_ORIGIN,
     UNAUTHORIZED,
     INTERNAL_ERROR,
-    TURN_NOT_FINISHED;
+    TURN_NOT_FINISHED,
+    ADDRESS_IN_USE,
+    BIND_FAILED,
+    EVENTS_DROPPED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

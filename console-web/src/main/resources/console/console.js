@@ -643,7 +643,10 @@ function createPoller() {
 
   const self = {
     mode: 'polling',
-    start() { setConnection('polling', 'polling'); schedule(); },
+    start() {
+      if (model.status) setConnection('polling', 'polling');
+      schedule();
+    },
     stop() { if (timer !== null) window.clearTimeout(timer); timer = null; },
     afterSend() { refreshNow(); },
     refreshNow,

@@ -121,7 +121,9 @@ public final class CompanionHttpServer implements AutoCloseable {
                 .route("GET", ConsoleFiles.PATH, console.index())
                 .route("HEAD", ConsoleFiles.PATH, console.index())
                 .routePrefix("GET", ConsoleFiles.PATH + "/", console.file())
-                .routePrefix("HEAD", ConsoleFiles.PATH + "/", console.file());
+                .routePrefix("HEAD", ConsoleFiles.PATH + "/", console.file())
+                .routePrefix("GET", ConsoleFiles.VENDOR_PATH + "/", console.vendorFile())
+                .routePrefix("HEAD", ConsoleFiles.VENDOR_PATH + "/", console.vendorFile());
         HttpHandler guarded = new RequestGuard(allowedHosts::get, settings.token(), router);
         // The failure handler sits inside the blocking handler so that it sees what the routes throw.
         return new SecurityHeaders(new HttpContinueReadHandler(new BlockingHandler(new FailureHandler(guarded))));

@@ -10,21 +10,39 @@ import io.undertow.util.StatusCodes;
 
 /**
  * The web console's static files from the classpath: {@code /console} is its index page and
- * {@code /console/<file>} a file under the resource prefix; {@code /} redirects to the console.
+ * {@code /console/<file>} a file under the resource prefix, {@code /console/vendor/<path>} a file of
+ * a WebJar ({@code META-INF/resources/webjars/<path>}); {@code /} redirects to the console.
  * No directory listings; a missing file is the API's JSON 404.
  */
 final class ConsoleFiles {
 
     static final String PATH = "/console";
+    /** Third-party browser libraries (WebJars) the console loads, under {@code /console/vendor/}. */
+    static final String VENDOR_PATH = PATH + "/vendor";
+    static final String WEBJARS = "META-INF/resources/webjars/";
 
     private final ResourceHandler resources;
+    private final ResourceHandler vendor;
 
     ConsoleFiles(ClassLoader loader, String prefix) {
-        this.resources = new ResourceHandler(new ClassPathResourceManager(loader, prefix), exchange -> {
+        this.resources = files(loader, prefix);
+        this.vendor = files(loader, WEBJARS);
+    }
+
+    private static ResourceHandler files(ClassLoader loader, String prefix) {
+        ResourceHandler handler = new ResourceHandler(new ClassPathResourceManager(loader, prefix), exchange -> {
             throw new Rejection(404, DiagnosticCode.NOT_FOUND, "There is nothing at this address.");
         });
-        this.resources.setDirectoryListingEnabled(false);
-        this.resources.setWelcomeFiles();
+        handler.setDirectoryListingEnabled(false);
+        handler.setWelcomeFiles();
+        return handler;
+    }
+
+    HttpHandler vendorFile() {
+        return exchange -> {
+            exchange.setRelativePath(exchange.getRequestPath().substring(VENDOR_PATH.length()));
+            vendor.handleRequest(exchange);
+        };
     }
 
     HttpHandler index() {

@@ -23,7 +23,7 @@ final class Router implements HttpHandler {
         return this;
     }
 
-    /** Routes every path under {@code prefix} (which ends with {@code /}). */
+    /** Routes every path under {@code prefix} (which ends with {@code /}); the longest prefix wins. */
     Router routePrefix(String method, String prefix, HttpHandler handler) {
         prefixes.computeIfAbsent(prefix, p -> new TreeMap<>()).put(method, handler);
         return this;
@@ -34,10 +34,11 @@ final class Router implements HttpHandler {
         String path = exchange.getRequestPath();
         Map<String, HttpHandler> byMethod = exact.get(path);
         if (byMethod == null) {
+            String longest = "";
             for (Map.Entry<String, Map<String, HttpHandler>> prefix : prefixes.entrySet()) {
-                if (path.startsWith(prefix.getKey())) {
+                if (path.startsWith(prefix.getKey()) && prefix.getKey().length() > longest.length()) {
+                    longest = prefix.getKey();
                     byMethod = prefix.getValue();
-                    break;
                 }
             }
         }

@@ -101,7 +101,7 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
                         throw failure;
                     }
                     attempt++;
-                    LOG.log(System.Logger.Level.INFO, "retry {0} of {1} after {2}", attempt,
+                    LOG.log(System.Logger.Level.DEBUG, "retry {0} of {1} after {2}", attempt,
                             settings.retry().maxRetries(), failure.diagnostic().code().wireName());
                     try {
                         if (!sleeper.sleep(wait.get(), watchdog.abortedLatch())) {

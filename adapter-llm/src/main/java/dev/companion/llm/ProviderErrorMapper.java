@@ -64,7 +64,7 @@ final class ProviderErrorMapper {
 
     /** An {@code error} event inside a 200 stream, before any text reached the sink. */
     LanguageModelException fromStreamError(Optional<JsonNode> event, int status, HttpHeaders headers) {
-        String where = where(status, headers) ;
+        String where = where(status, headers);
         ErrorKind errorKind = ErrorKind.of(event);
         String suffix = " in its stream" + where + ".";
         if (errorKind.quota()) {

@@ -1,12 +1,12 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import dev.companion.core.model.ProviderInfo;
 import dev.companion.core.port.LanguageModel;
-import dev.companion.llm.FakeProvider.Response;
-import dev.companion.llm.LanguageModels.ApiKey;
-import dev.companion.llm.LanguageModels.AutoChoice;
-import dev.companion.llm.LanguageModels.Kind;
-import dev.companion.llm.LanguageModels.ProviderSettings;
+import dev.companion.adapter.llm.FakeProvider.Response;
+import dev.companion.adapter.llm.LanguageModels.ApiKey;
+import dev.companion.adapter.llm.LanguageModels.AutoChoice;
+import dev.companion.adapter.llm.LanguageModels.Kind;
+import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,9 +1,9 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
-import dev.companion.llm.LanguageModels.Kind;
+import dev.companion.adapter.llm.LanguageModels.Kind;
 import dev.companion.core.port.LanguageModelException;
 
 import java.net.http.HttpHeaders;

@@ -1,11 +1,11 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.companion.core.port.ChatMessage;
 import dev.companion.core.port.TokenUsage;
-import dev.companion.llm.LanguageModels.ProviderSettings;
+import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 
 import java.net.http.HttpRequest;
 import java.time.Clock;

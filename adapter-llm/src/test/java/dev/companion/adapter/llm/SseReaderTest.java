@@ -1,4 +1,4 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.companion.core.model.CompanionState;
@@ -6,13 +6,13 @@ import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.port.CancellationSignal;
 import dev.companion.core.port.LanguageModelException;
 import dev.companion.core.port.TokenUsage;
-import dev.companion.llm.FakeProvider.Await;
-import dev.companion.llm.FakeProvider.Cut;
-import dev.companion.llm.FakeProvider.Response;
-import dev.companion.llm.FakeProvider.Send;
-import dev.companion.llm.FakeProvider.Step;
-import dev.companion.llm.LanguageModels.ApiKey;
-import dev.companion.llm.LanguageModels.ProviderSettings;
+import dev.companion.adapter.llm.FakeProvider.Await;
+import dev.companion.adapter.llm.FakeProvider.Cut;
+import dev.companion.adapter.llm.FakeProvider.Response;
+import dev.companion.adapter.llm.FakeProvider.Send;
+import dev.companion.adapter.llm.FakeProvider.Step;
+import dev.companion.adapter.llm.LanguageModels.ApiKey;
+import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

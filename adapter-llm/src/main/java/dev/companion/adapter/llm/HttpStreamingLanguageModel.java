@@ -1,4 +1,4 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.ProviderInfo;
@@ -10,8 +10,8 @@ import dev.companion.core.port.ModelRequest;
 import dev.companion.core.port.ModelResult;
 import dev.companion.core.port.TextSink;
 import dev.companion.core.port.TokenUsage;
-import dev.companion.llm.LanguageModels.ProviderSettings;
-import dev.companion.llm.LanguageModels.Retry;
+import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
+import dev.companion.adapter.llm.LanguageModels.Retry;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 abstract class HttpStreamingLanguageModel implements LanguageModel {
 
-    private static final System.Logger LOG = System.getLogger("dev.companion.llm");
+    private static final System.Logger LOG = System.getLogger("dev.companion.adapter.llm");
     private static final int MAX_ERROR_BODY_BYTES = 16 * 1024;
 
     final ProviderSettings settings;

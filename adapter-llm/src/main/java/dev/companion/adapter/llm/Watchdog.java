@@ -1,6 +1,6 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
-import dev.companion.llm.LanguageModels.Timeouts;
+import dev.companion.adapter.llm.LanguageModels.Timeouts;
 
 import java.time.Duration;
 import java.util.Optional;

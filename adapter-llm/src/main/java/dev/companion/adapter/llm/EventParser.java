@@ -1,4 +1,4 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.companion.core.port.TokenUsage;

@@ -1,12 +1,12 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import dev.companion.core.port.CancellationSignal;
 import dev.companion.core.port.LanguageModel;
-import dev.companion.llm.FakeProvider.HoldUntilClientCloses;
-import dev.companion.llm.FakeProvider.Response;
-import dev.companion.llm.LanguageModels.ApiKey;
-import dev.companion.llm.LanguageModels.ProviderSettings;
-import dev.companion.llm.LanguageModels.Timeouts;
+import dev.companion.adapter.llm.FakeProvider.HoldUntilClientCloses;
+import dev.companion.adapter.llm.FakeProvider.Response;
+import dev.companion.adapter.llm.LanguageModels.ApiKey;
+import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
+import dev.companion.adapter.llm.LanguageModels.Timeouts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +42,7 @@ class ApiKeyCanaryTest {
     private final FakeProvider fake = new FakeProvider();
     private final List<String> seen = new ArrayList<>();
     private final List<LogRecord> logs = new CopyOnWriteArrayList<>();
-    private final Logger logger = Logger.getLogger("dev.companion.llm");
+    private final Logger logger = Logger.getLogger("dev.companion.adapter.llm");
     private final Handler capture = new Handler() {
         @Override
         public void publish(LogRecord record) {

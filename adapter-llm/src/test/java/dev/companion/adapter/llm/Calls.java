@@ -1,4 +1,4 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import dev.companion.core.model.Role;
 import dev.companion.core.port.CancellationSignal;
@@ -8,7 +8,7 @@ import dev.companion.core.port.LanguageModelException;
 import dev.companion.core.port.ModelRequest;
 import dev.companion.core.port.ModelResult;
 import dev.companion.core.port.TextSink;
-import dev.companion.llm.LanguageModels.Timeouts;
+import dev.companion.adapter.llm.LanguageModels.Timeouts;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.companion.core.port.ChatMessage;
 import dev.companion.core.port.TokenUsage;
-import dev.companion.llm.LanguageModels.ProviderSettings;
+import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 
 import java.net.http.HttpRequest;
 import java.time.Clock;

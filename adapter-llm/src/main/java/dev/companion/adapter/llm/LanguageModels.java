@@ -1,4 +1,4 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import dev.companion.core.port.LanguageModel;
 

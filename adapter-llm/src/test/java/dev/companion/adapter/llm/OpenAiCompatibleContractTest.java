@@ -1,10 +1,10 @@
-package dev.companion.llm;
+package dev.companion.adapter.llm;
 
 import dev.companion.core.port.LanguageModel;
 import dev.companion.core.port.LanguageModelContract;
-import dev.companion.llm.FakeProvider.Response;
-import dev.companion.llm.LanguageModels.ApiKey;
-import dev.companion.llm.LanguageModels.ProviderSettings;
+import dev.companion.adapter.llm.FakeProvider.Response;
+import dev.companion.adapter.llm.LanguageModels.ApiKey;
+import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 import org.junit.jupiter.api.AfterEach;
 
 import java.io.IOException;

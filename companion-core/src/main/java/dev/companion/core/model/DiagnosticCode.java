@@ -20,6 +20,7 @@ public enum DiagnosticCode {
     ALREADY_COMPLETED,
     // time limits
     TURN_TIMEOUT,
+    TURN_INTERRUPTED,
     // models
     PROVIDER_OFFLINE,
     MODEL_FAILED,

@@ -1,0 +1,181 @@
+package dev.companion.runtime;
+
+import dev.companion.core.Companion;
+import dev.companion.core.ListWorkersUseCase;
+import dev.companion.core.model.AuthorityDecision;
+import dev.companion.core.model.AuthorityDeniedException;
+import dev.companion.core.model.AuthorityPolicy;
+import dev.companion.core.model.Profile;
+import dev.companion.core.model.WorkerSnapshot;
+import dev.companion.core.port.LanguageModel;
+import dev.companion.core.port.PromptCatalog;
+import dev.companion.core.port.TranscriptStore;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The embedded worker runtime. Building it starts it: the Companion worker is created and
+ * registered at once. A host application embeds a Companion like this:
+ *
+ * <pre>{@code
+ * try (CompanionRuntime runtime = CompanionRuntime.builder()
+ *         .prompts(new ClasspathPromptCatalog())
+ *         .build()) {                       // offline model, in-memory transcript
+ *     Companion companion = runtime.companion();
+ *     SendResult sent = companion.send(SendMessageCommand.of("Hello"));
+ *     ...
+ * }
+ * }</pre>
+ *
+ * Closing the runtime stops a running turn (its partial reply is kept, marked interrupted) and
+ * closes the transcript store.
+ */
+public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable {
+
+    /** How long a turn may run, all in all, when nothing else is configured. */
+    public static final Duration DEFAULT_TURN_TIMEOUT = Duration.ofMinutes(5);
+    /** How many recent transcript items are sent to the model as history by default. */
+    public static final int DEFAULT_HISTORY_ITEMS = 200;
+    /** How many recent events are kept for clients that resume. */
+    public static final int DEFAULT_RETAINED_EVENTS = 10_000;
+
+    private final WorkerRegistry registry = new WorkerRegistry();
+    private final CompanionWorker companion;
+    private final TranscriptStore store;
+    private final ExecutorService turns;
+    private final ScheduledExecutorService timers;
+
+    private CompanionRuntime(Builder builder) {
+        AuthorityDecision decision = AuthorityPolicy.decide(builder.profile.capabilities());
+        if (decision instanceof AuthorityDecision.Denied denied) {
+            throw new AuthorityDeniedException(denied);
+        }
+        this.store = builder.store != null ? builder.store : new InMemoryTranscriptStore();
+        LanguageModel model = builder.model != null ? builder.model : new OfflineLanguageModel(builder.prompts);
+        this.turns = Executors.newSingleThreadExecutor(daemonThreads("companion-turn"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemonThreads("companion-timer"));
+        EventLog events = new EventLog(builder.clock.millis() * 1_000L, builder.retainedEvents);
+        this.companion = new CompanionWorker(builder.profile, model, store, builder.prompts, builder.clock, events,
+                turns, timers, builder.turnTimeout, builder.historyItems);
+        registry.register(companion);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The Companion worker, as its clients drive it. */
+    public Companion companion() {
+        return companion;
+    }
+
+    @Override
+    public List<WorkerSnapshot> workers() {
+        return registry.snapshots();
+    }
+
+    @Override
+    public void close() {
+        companion.interrupt();
+        turns.shutdownNow();
+        timers.shutdownNow();
+        try {
+            turns.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        store.close();
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Configures a runtime. Only the prompt catalogue is required. */
+    public static final class Builder {
+        private PromptCatalog prompts;
+        private LanguageModel model;
+        private TranscriptStore store;
+        private Profile profile = Profile.companion();
+        private Clock clock = Clock.systemUTC();
+        private Duration turnTimeout = DEFAULT_TURN_TIMEOUT;
+        private int historyItems = DEFAULT_HISTORY_ITEMS;
+        private int retainedEvents = DEFAULT_RETAINED_EVENTS;
+
+        private Builder() {
+        }
+
+        /** Where the system prompt and the offline model's words come from. Required. */
+        public Builder prompts(PromptCatalog prompts) {
+            this.prompts = Objects.requireNonNull(prompts, "prompts");
+            return this;
+        }
+
+        /** The model that writes replies; the offline model when not set. */
+        public Builder model(LanguageModel model) {
+            this.model = Objects.requireNonNull(model, "model");
+            return this;
+        }
+
+        /** Where the transcript is kept; in memory when not set. The runtime closes it. */
+        public Builder store(TranscriptStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** Who the Companion is. A profile asking for more than conversation is refused at build. */
+        public Builder profile(Profile profile) {
+            this.profile = Objects.requireNonNull(profile, "profile");
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How long one turn may run in all before it ends as {@code timeout}. */
+        public Builder turnTimeout(Duration turnTimeout) {
+            if (turnTimeout.isNegative() || turnTimeout.isZero()) {
+                throw new IllegalArgumentException("the turn timeout must be positive");
+            }
+            this.turnTimeout = turnTimeout;
+            return this;
+        }
+
+        /** How many recent transcript items are sent to the model as history. */
+        public Builder historyItems(int historyItems) {
+            if (historyItems < 1) {
+                throw new IllegalArgumentException("history must hold at least the new message");
+            }
+            this.historyItems = historyItems;
+            return this;
+        }
+
+        /** How many recent events are kept so clients can resume after a dropped connection. */
+        public Builder retainedEvents(int retainedEvents) {
+            this.retainedEvents = retainedEvents;
+            return this;
+        }
+
+        /** Builds and starts the runtime. @throws AuthorityDeniedException for a profile asking too much */
+        public CompanionRuntime build() {
+            Objects.requireNonNull(prompts, "prompts are required: use new ClasspathPromptCatalog()");
+            return new CompanionRuntime(this);
+        }
+    }
+}

@@ -1,0 +1,346 @@
+package dev.companion.runtime;
+
+import dev.companion.core.CancelCommand;
+import dev.companion.core.CancelResult;
+import dev.companion.core.Companion;
+import dev.companion.core.SendMessageCommand;
+import dev.companion.core.SendResult;
+import dev.companion.core.event.CompanionEvent;
+import dev.companion.core.event.EventListener;
+import dev.companion.core.event.EventReplay;
+import dev.companion.core.event.Subscription;
+import dev.companion.core.model.AuthorityPolicy;
+import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.DiagnosticCode;
+import dev.companion.core.model.ItemStatus;
+import dev.companion.core.model.Profile;
+import dev.companion.core.model.ProviderInfo;
+import dev.companion.core.model.Role;
+import dev.companion.core.model.TranscriptEntry;
+import dev.companion.core.model.TranscriptItem;
+import dev.companion.core.model.TranscriptPage;
+import dev.companion.core.model.TranscriptQuery;
+import dev.companion.core.model.TransportInfo;
+import dev.companion.core.model.Turn;
+import dev.companion.core.model.TurnId;
+import dev.companion.core.model.TurnOutcome;
+import dev.companion.core.model.WorkerSnapshot;
+import dev.companion.core.port.ChatMessage;
+import dev.companion.core.port.LanguageModel;
+import dev.companion.core.port.LanguageModelException;
+import dev.companion.core.port.ModelRequest;
+import dev.companion.core.port.ModelResult;
+import dev.companion.core.port.PromptCatalog;
+import dev.companion.core.port.PromptNames;
+import dev.companion.core.port.StorageException;
+import dev.companion.core.port.TranscriptStore;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The Companion worker: one turn at a time. A turn starts when its user item is stored, streams
+ * the model's reply as events, and ends exactly once, by completion, failure, cancel, timeout or
+ * shutdown, whichever comes first; the reply, whole or partial, is then stored with its status.
+ */
+final class CompanionWorker implements Companion, Worker {
+
+    private static final Logger LOG = Logger.getLogger(CompanionWorker.class.getName());
+    private static final int REMEMBERED_OUTCOMES = 256;
+
+    private final Profile profile;
+    private final LanguageModel model;
+    private final TranscriptStore store;
+    private final PromptCatalog prompts;
+    private final Clock clock;
+    private final EventLog events;
+    private final ExecutorService turns;
+    private final ScheduledExecutorService timers;
+    private final Duration turnTimeout;
+    private final int historyItems;
+
+    /** Guards starting and ending turns, so their events are never interleaved. */
+    private final ReentrantLock transitions = new ReentrantLock();
+    private volatile RunningTurn running;
+    private final Map<TurnId, CompletableFuture<TurnOutcome>> outcomes = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TurnId, CompletableFuture<TurnOutcome>> eldest) {
+            return size() > REMEMBERED_OUTCOMES;
+        }
+    };
+
+    CompanionWorker(Profile profile, LanguageModel model, TranscriptStore store, PromptCatalog prompts, Clock clock,
+                    EventLog events, ExecutorService turns, ScheduledExecutorService timers, Duration turnTimeout,
+                    int historyItems) {
+        this.profile = profile;
+        this.model = model;
+        this.store = store;
+        this.prompts = prompts;
+        this.clock = clock;
+        this.events = events;
+        this.turns = turns;
+        this.timers = timers;
+        this.turnTimeout = turnTimeout;
+        this.historyItems = historyItems;
+    }
+
+    @Override
+    public String id() {
+        return profile.id();
+    }
+
+    @Override
+    public WorkerSnapshot snapshot() {
+        return new WorkerSnapshot(profile.id(), profile.label(), currentState(), profile,
+                AuthorityPolicy.CONVERSATION_ONLY);
+    }
+
+    private CompanionState currentState() {
+        return running == null ? CompanionState.READY : CompanionState.BUSY;
+    }
+
+    // ---- send -------------------------------------------------------------------------------
+
+    @Override
+    public SendResult send(SendMessageCommand command) {
+        RunningTurn turn = new RunningTurn(TurnId.random());
+        Turn started;
+        transitions.lock();
+        try {
+            RunningTurn current = running;
+            if (current != null) {
+                return new SendResult.Busy(current.id, List.of(Diagnostic.warning(DiagnosticCode.COMPANION_BUSY,
+                        "The Companion is answering another message; send again when it is ready.")));
+            }
+            TranscriptItem userItem;
+            try {
+                userItem = store.append(new TranscriptEntry(Role.USER, command.content(), clock.instant(),
+                        command.source(), ItemStatus.ACCEPTED, turn.id));
+            } catch (StorageException e) {
+                return new SendResult.Failed(List.of(e.diagnostic()));
+            }
+            started = new Turn(turn.id, userItem, clock.instant());
+            running = turn;
+            synchronized (outcomes) {
+                outcomes.put(turn.id, turn.outcome);
+            }
+            turn.started(started, timers.schedule(() -> end(turn, new TurnEnding.TimedOut(List.of(
+                    Diagnostic.error(DiagnosticCode.TURN_TIMEOUT, "The reply took longer than the turn limit of "
+                            + turnTimeout.toSeconds() + " seconds and was stopped.")))),
+                    turnTimeout.toMillis(), TimeUnit.MILLISECONDS));
+            events.publish(cursor -> new CompanionEvent.StateChanged(cursor, clock.instant(),
+                    CompanionState.READY, CompanionState.BUSY));
+            events.publish(cursor -> new CompanionEvent.TurnStarted(cursor, clock.instant(), started));
+        } finally {
+            transitions.unlock();
+        }
+        try {
+            turns.execute(() -> converse(turn));
+        } catch (RejectedExecutionException e) {
+            end(turn, new TurnEnding.Interrupted(List.of(Diagnostic.warning(DiagnosticCode.TURN_INTERRUPTED,
+                    "The runtime is stopping; the message is kept but will not be answered."))));
+        }
+        return new SendResult.Accepted(started, List.of());
+    }
+
+    private void converse(RunningTurn turn) {
+        try {
+            ModelRequest request = new ModelRequest(prompts.text(profile.systemPrompt()), history());
+            ModelResult result = model.stream(request, delta -> keep(turn, delta), turn.cancellation);
+            end(turn, new TurnEnding.Completed(result.diagnostics()));
+        } catch (LanguageModelException e) {
+            if (e.state() == CompanionState.TIMEOUT) {
+                end(turn, new TurnEnding.TimedOut(List.of(e.diagnostic())));
+            } else {
+                end(turn, new TurnEnding.Failed(e.state(), List.of(e.diagnostic())));
+            }
+        } catch (RuntimeException e) {
+            // An unexpected model failure: its message may carry anything, so only the type is logged.
+            LOG.log(Level.WARNING, "the model failed unexpectedly: {0}", e.getClass().getName());
+            end(turn, new TurnEnding.Failed(CompanionState.ERROR, List.of(Diagnostic.error(
+                    DiagnosticCode.MODEL_FAILED, "The model failed unexpectedly; the Companion is ready again."))));
+        }
+    }
+
+    private void keep(RunningTurn turn, String delta) {
+        if (delta.isEmpty()) {
+            return;
+        }
+        turn.append(delta, () -> {
+            store.recordReplyProgress(turn.id, delta);
+            events.publish(cursor -> new CompanionEvent.TextDelta(cursor, clock.instant(), turn.id, delta));
+        });
+    }
+
+    /** The normal conversation, oldest first, ending with the user's new message. */
+    private List<ChatMessage> history() {
+        long size = store.size();
+        List<TranscriptItem> items = store.read(Math.max(0, size - historyItems), historyItems);
+        List<ChatMessage> messages = new ArrayList<>(items.size());
+        for (TranscriptItem item : items) {
+            if (item.content().isBlank()) {
+                continue;
+            }
+            if (messages.isEmpty() && item.role() != Role.USER) {
+                continue; // a conversation sent to a model starts with the user
+            }
+            messages.add(new ChatMessage(item.role(), item.content()));
+        }
+        return messages;
+    }
+
+    /**
+     * Ends the turn unless it has already ended: stops the model, stores the reply with its
+     * status, frees the Companion and tells everyone. Returns the outcome if this call ended it.
+     */
+    private Optional<TurnOutcome> end(RunningTurn turn, TurnEnding ending) {
+        String text = turn.end();
+        if (text == null) {
+            return Optional.empty();
+        }
+        turn.cancellation.cancel();
+        List<Diagnostic> diagnostics = new ArrayList<>(ending.diagnostics());
+        Optional<TranscriptItem> reply = Optional.empty();
+        try {
+            reply = Optional.of(store.append(new TranscriptEntry(Role.ASSISTANT, text, clock.instant(),
+                    model.provider().kind(), ending.replyStatus(text), turn.id)));
+        } catch (StorageException e) {
+            diagnostics.add(e.diagnostic());
+        }
+        TurnOutcome outcome = ending.outcome(turn.id, reply, diagnostics);
+        transitions.lock();
+        try {
+            running = null;
+            events.publish(cursor -> new CompanionEvent.TurnEnded(cursor, clock.instant(), outcome));
+            events.publish(cursor -> new CompanionEvent.StateChanged(cursor, clock.instant(),
+                    CompanionState.BUSY, CompanionState.READY));
+        } finally {
+            transitions.unlock();
+        }
+        turn.outcome.complete(outcome);
+        return Optional.of(outcome);
+    }
+
+    /** Stops the running turn because the runtime is closing; its partial reply is kept as interrupted. */
+    void interrupt() {
+        RunningTurn current = running;
+        if (current != null) {
+            end(current, new TurnEnding.Interrupted(List.of(Diagnostic.warning(DiagnosticCode.TURN_INTERRUPTED,
+                    "The server stopped during the reply; the text that had arrived is kept as interrupted."))));
+        }
+    }
+
+    // ---- await and cancel --------------------------------------------------------------------
+
+    @Override
+    public Optional<TurnOutcome> awaitTurn(TurnId turn, Duration atMost) throws InterruptedException {
+        CompletableFuture<TurnOutcome> outcome;
+        synchronized (outcomes) {
+            outcome = outcomes.get(turn);
+        }
+        if (outcome == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(outcome.get(atMost.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a turn outcome never fails", e);
+        }
+    }
+
+    @Override
+    public CancelResult cancel(CancelCommand command) {
+        RunningTurn current = running;
+        if (command.turn().isPresent() && (current == null || !current.id.equals(command.turn().get()))) {
+            return endedOrUnknown(command.turn().get());
+        }
+        if (current == null) {
+            return new CancelResult.NotRunning(Diagnostic.info(DiagnosticCode.NOT_RUNNING,
+                    "No turn is running; there was nothing to cancel."));
+        }
+        Optional<TurnOutcome> ended = end(current, new TurnEnding.Cancelled(List.of(Diagnostic.info(
+                DiagnosticCode.CANCELLED, "The turn was cancelled; the reply so far is kept, marked cancelled."))));
+        if (ended.isPresent() && ended.get() instanceof TurnOutcome.Cancelled cancelled) {
+            return new CancelResult.Cancelled(cancelled, cancelled.diagnostics().get(0));
+        }
+        return endedOrUnknown(current.id);
+    }
+
+    private CancelResult endedOrUnknown(TurnId id) {
+        CompletableFuture<TurnOutcome> outcome;
+        synchronized (outcomes) {
+            outcome = outcomes.get(id);
+        }
+        if (outcome == null) {
+            return new CancelResult.NotRunning(Diagnostic.info(DiagnosticCode.NOT_RUNNING,
+                    "No turn with that id is running; there was nothing to cancel."));
+        }
+        // The turn is not running any more, so its outcome is complete or about to be.
+        TurnOutcome ended = outcome.join();
+        return new CancelResult.AlreadyCompleted(id, ended, Diagnostic.info(DiagnosticCode.ALREADY_COMPLETED,
+                "The turn had already ended (" + ended.eventName().replace("turn_", "").replace('_', ' ')
+                        + "); nothing was changed."));
+    }
+
+    // ---- read ----------------------------------------------------------------------------------
+
+    @Override
+    public CompanionStatus status() {
+        RunningTurn current = running;
+        ProviderInfo provider = model.provider();
+        List<Diagnostic> diagnostics = new ArrayList<>();
+        Optional<String> limitation = Optional.empty();
+        if (!provider.live()) {
+            limitation = Optional.of(prompts.text(PromptNames.OFFLINE_LIMITATION));
+            diagnostics.add(Diagnostic.warning(DiagnosticCode.PROVIDER_OFFLINE, prompts.text(PromptNames.OFFLINE_NOTICE)));
+        }
+        diagnostics.addAll(store.diagnostics());
+        return new CompanionStatus(current == null ? CompanionState.READY : CompanionState.BUSY, snapshot(),
+                new TransportInfo("embedded_runtime", "events", limitation), provider,
+                AuthorityPolicy.CONVERSATION_ONLY, Optional.ofNullable(current).map(t -> t.id), diagnostics);
+    }
+
+    @Override
+    public TranscriptPage transcript(TranscriptQuery query) {
+        long total = store.size();
+        TranscriptQuery.Window window = query.window(total);
+        List<TranscriptItem> items = window.count() > 0 ? store.read(window.start(), window.count()) : List.of();
+        return TranscriptPage.of(window, total, items, List.of());
+    }
+
+    // ---- events --------------------------------------------------------------------------------
+
+    @Override
+    public long latestCursor() {
+        return events.latestCursor();
+    }
+
+    @Override
+    public EventReplay eventsAfter(long cursor, int max) {
+        return events.after(cursor, max);
+    }
+
+    @Override
+    public Subscription subscribe(long cursor, EventListener listener) {
+        return events.subscribe(cursor, listener);
+    }
+}

@@ -28,7 +28,7 @@ import java.util.Map;
                 "The exit code says how the turn ended (see below)."},
         footerHeading = "%nExamples:%n",
         footer = {"  companion send \"What is a good name for a cat?\"",
-                "  git log -1 --format=%B | companion send -",
+                "  git log -1 --format=%%B | companion send -",
                 "  companion send \"hi\" --url http://127.0.0.1:8765 --json | jq .state"})
 final class SendCommand extends ClientCommand {
 

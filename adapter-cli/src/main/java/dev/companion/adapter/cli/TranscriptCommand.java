@@ -54,7 +54,7 @@ final class TranscriptCommand extends ClientCommand {
             out.println(palette.bold("[" + item.sequence() + "] " + item.role().wireName()) + "  "
                     + palette.dim(item.status().wireName() + " · " + item.createdAt() + " · " + item.source()));
             for (String line : item.content().split("\\R", -1)) {
-                out.println("    " + line);
+                out.println(line.isEmpty() ? "" : "    " + line);
             }
         }
         if (page.items().isEmpty()) {

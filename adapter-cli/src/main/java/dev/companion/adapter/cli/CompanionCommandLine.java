@@ -20,8 +20,7 @@ import java.util.Optional;
  * {@code --url}) and starts a {@link RunningServer}.
  *
  * <pre>{@code
- * int code = CompanionCommandLine.create(launcher, "1.0.0").execute(args);
- * System.exit(code);
+ * System.exit(CompanionCommandLine.run(launcher, "1.0.0", args));
  * }</pre>
  *
  * Nothing here calls {@code System.exit}; every command returns its exit code (see {@link ExitCodes}).
@@ -29,6 +28,14 @@ import java.util.Optional;
 public final class CompanionCommandLine {
 
     private CompanionCommandLine() {
+    }
+
+    /**
+     * Runs one command line and returns its exit code. The composition root calls this, so it needs
+     * no picocli type of its own (picocli stays inside this adapter).
+     */
+    public static int run(Launcher launcher, String version, String... args) {
+        return create(launcher, version).execute(args);
     }
 
     /** A command line reading message text from standard input when {@code send} is given none. */
@@ -51,7 +58,7 @@ public final class CompanionCommandLine {
          *
          * @throws dev.companion.core.model.CompanionException with a diagnostic when it cannot be
          *         reached ({@code server_unreachable}) or its data directory is held by another
-         *         process ({@code storage_locked})
+         *         process ({@code data_directory_locked})
          */
         Session open(ConnectOptions options);
 
@@ -59,7 +66,7 @@ public final class CompanionCommandLine {
          * Starts the runtime, the HTTP API and the console, and returns once they listen.
          *
          * @throws dev.companion.core.model.CompanionException with a diagnostic when the address is
-         *         taken ({@code port_in_use}) or the data directory is held ({@code storage_locked})
+         *         taken ({@code port_in_use}) or the data directory is held ({@code data_directory_locked})
          */
         RunningServer serve(ServeOptions options);
     }
@@ -198,7 +205,7 @@ public final class CompanionCommandLine {
         /** The server cannot be reached, or the address to serve on is taken. */
         public static final int UNAVAILABLE = 6;
         /** The data directory is held by another Companion process. */
-        public static final int STORAGE_LOCKED = 7;
+        public static final int DATA_DIRECTORY_LOCKED = 7;
 
         private ExitCodes() {
         }

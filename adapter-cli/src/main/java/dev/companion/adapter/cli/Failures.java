@@ -78,8 +78,8 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         switch (code) {
             case SERVER_UNREACHABLE, PORT_IN_USE:
                 return ExitCodes.UNAVAILABLE;
-            case STORAGE_LOCKED:
-                return ExitCodes.STORAGE_LOCKED;
+            case DATA_DIRECTORY_LOCKED:
+                return ExitCodes.DATA_DIRECTORY_LOCKED;
             default:
                 break;
         }
@@ -107,7 +107,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
             case CAPABILITY_DENIED -> "the Companion can only converse; it has no other authority";
             case STORAGE_WRITE_FAILED, STORAGE_READ_FAILED ->
                     "check that the data directory exists, is writable and has free space";
-            case STORAGE_LOCKED -> "a server is using this data directory: talk to it with --url, "
+            case DATA_DIRECTORY_LOCKED -> "a server is using this data directory: talk to it with --url, "
                     + "or choose another with --data-dir or --ephemeral";
             case SERVER_UNREACHABLE -> "start one with 'companion serve', or check the address given to --url";
             case PORT_IN_USE -> "choose another port with --port, or stop the program that holds it";
@@ -131,7 +131,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         codes.put(ExitCodes.TIMEOUT + "", "timeout: the turn ran past its time limit");
         codes.put(ExitCodes.CANCELLED + "", "cancelled: the turn was cancelled");
         codes.put(ExitCodes.UNAVAILABLE + "", "unavailable: cannot reach the server, or the port is taken");
-        codes.put(ExitCodes.STORAGE_LOCKED + "", "locked: another process holds the data directory");
+        codes.put(ExitCodes.DATA_DIRECTORY_LOCKED + "", "locked: another process holds the data directory");
         return Collections.unmodifiableMap(codes);
     }
 

@@ -161,11 +161,11 @@ class CompanionCommandLineTest {
     @Test
     void a_held_data_directory_exits_7_and_suggests_url() {
         launcher.failure = () -> new CompanionException(CompanionState.ERROR, Diagnostic.error(
-                DiagnosticCode.STORAGE_LOCKED, "Another Companion is using this data directory."));
+                DiagnosticCode.DATA_DIRECTORY_LOCKED, "Another Companion is using this data directory."));
 
         Cli.Run run = Cli.run(launcher, "send", "hello");
 
-        assertThat(run.exitCode()).isEqualTo(ExitCodes.STORAGE_LOCKED).isEqualTo(7);
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.DATA_DIRECTORY_LOCKED).isEqualTo(7);
         assertThat(run.errLines()).hasSize(2);
         assertThat(run.errLines()[1]).contains("--url");
     }

@@ -32,7 +32,7 @@ public enum DiagnosticCode {
     // storage
     STORAGE_WRITE_FAILED,
     STORAGE_READ_FAILED,
-    STORAGE_LOCKED,
+    DATA_DIRECTORY_LOCKED,
     // HTTP edge
     MALFORMED_JSON,
     INVALID_PARAMETER,

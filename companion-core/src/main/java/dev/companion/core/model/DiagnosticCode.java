@@ -47,6 +47,7 @@ public enum DiagnosticCode {
     // storage
     STORAGE_WRITE_FAILED,
     STORAGE_READ_FAILED,
+    DATA_DIRECTORY_LOCKED,
     // HTTP edge
     MALFORMED_JSON,
     INVALID_PARAMETER,
@@ -59,7 +60,10 @@ public enum DiagnosticCode {
     FORBIDDEN_ORIGIN,
     UNAUTHORIZED,
     INTERNAL_ERROR,
-    TURN_NOT_FINISHED;
+    TURN_NOT_FINISHED,
+    // connecting and serving
+    SERVER_UNREACHABLE,
+    PORT_IN_USE;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

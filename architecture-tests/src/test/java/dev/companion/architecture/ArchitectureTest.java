@@ -166,7 +166,11 @@ class ArchitectureTest {
         return new ArchCondition<>("have no field, record component or method named like a secret") {
             @Override
             public void check(JavaClass type, ConditionEvents events) {
-                Stream.<JavaMember>concat(type.getFields().stream(), type.getMethods().stream())
+                // An enum constant is a name, not a value carried out (PROVIDER_FIRST_TOKEN_TIMEOUT says
+                // which timer fired), so constants of the enum itself are not members that could leak.
+                Stream.<JavaMember>concat(type.getFields().stream()
+                                .filter(field -> !(type.isEnum() && field.getRawType().equals(type))),
+                                type.getMethods().stream())
                         .filter(member -> SECRET_LIKE.matcher(member.getName()).matches())
                         .forEach(member -> events.add(SimpleConditionEvent.violated(member,
                                 member.getFullName() + " is named like a secret")));

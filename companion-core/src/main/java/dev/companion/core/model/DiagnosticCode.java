@@ -25,6 +25,7 @@ public enum DiagnosticCode {
     PROVIDER_OFFLINE,
     MODEL_FAILED,
     // providers (adapter-llm)
+    PROVIDER_NOT_CONFIGURED,
     PROVIDER_AUTH_FAILED,
     PROVIDER_MODEL_NOT_FOUND,
     PROVIDER_RATE_LIMITED,

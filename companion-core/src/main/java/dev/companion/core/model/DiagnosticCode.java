@@ -64,7 +64,10 @@ public enum DiagnosticCode {
     TURN_NOT_FINISHED,
     // connecting and serving
     SERVER_UNREACHABLE,
-    PORT_IN_USE;
+    PORT_IN_USE,
+    BIND_FAILED,
+    // event stream
+    EVENTS_DROPPED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

@@ -1,0 +1,238 @@
+package dev.companion.adapter.http;
+
+import dev.companion.core.Companion;
+import dev.companion.core.ListWorkersUseCase;
+import dev.companion.core.model.CompanionException;
+import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.DiagnosticCode;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.handlers.BlockingHandler;
+import io.undertow.server.handlers.HttpContinueReadHandler;
+
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The Companion's HTTP server: the JSON API, the console's static files and the guards that make
+ * it safe to run on a workstation (see {@code docs/http-api.md}). Binds {@code 127.0.0.1} unless
+ * told otherwise; binding another address requires an access token.
+ *
+ * <pre>{@code
+ * try (CompanionHttpServer server = CompanionHttpServer.builder()
+ *         .companion(runtime.companion()).workers(runtime)
+ *         .port(8080).build()) {
+ *     server.start();               // throws CompanionException (port_in_use) for a busy port
+ *     System.out.println(server.baseUri().resolve("/console"));
+ * }
+ * }</pre>
+ */
+public final class CompanionHttpServer implements AutoCloseable {
+
+    /** The host bound when none is given: this machine only. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    /** How long {@code POST /api/companion/messages?wait=true} waits for a turn by default. */
+    public static final Duration DEFAULT_WAIT_LIMIT = Duration.ofMinutes(6);
+
+    private final Settings settings;
+    private final AtomicReference<AllowedHosts> allowedHosts = new AtomicReference<>();
+    private Undertow undertow;
+    private InetSocketAddress bound;
+
+    private CompanionHttpServer(Settings settings) {
+        this.settings = settings;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds and starts serving; returns the port actually bound (useful with port 0).
+     *
+     * @throws CompanionException with diagnostic {@code port_in_use} when the port is taken, or
+     *                            {@code bind_failed} when the address cannot be bound
+     * @throws IllegalStateException when already started
+     */
+    public synchronized int start() {
+        if (undertow != null) {
+            throw new IllegalStateException("the server has already been started");
+        }
+        Undertow server = Undertow.builder()
+                .addHttpListener(settings.port(), settings.host())
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, RequestBodies.MAX_DRAIN_BYTES)
+                .setServerOption(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, false)
+                .setHandler(handlers())
+                .build();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            server.stop();
+            throw startFailure(e);
+        }
+        undertow = server;
+        bound = (InetSocketAddress) server.getListenerInfo().get(0).getAddress();
+        allowedHosts.set(AllowedHosts.of(settings.host(), bound.getPort(), settings.wildcard()));
+        return bound.getPort();
+    }
+
+    /** The port bound. @throws IllegalStateException before {@link #start()} */
+    public synchronized int port() {
+        if (bound == null) {
+            throw new IllegalStateException("the server has not been started");
+        }
+        return bound.getPort();
+    }
+
+    /** Where clients reach this server, e.g. {@code http://127.0.0.1:8080/}. */
+    public synchronized URI baseUri() {
+        String host = settings.wildcard() ? DEFAULT_HOST : AllowedHosts.authorityHost(settings.host());
+        return URI.create("http://" + host + ":" + port() + "/");
+    }
+
+    /** Stops serving. Running turns go on in the runtime; closing twice is harmless. */
+    @Override
+    public synchronized void close() {
+        if (undertow != null) {
+            undertow.stop();
+            undertow = null;
+        }
+    }
+
+    private HttpHandler handlers() {
+        CompanionApi api = new CompanionApi(settings.companion(), settings.workers(), settings.waitLimit(), "polling");
+        ConsoleFiles console = new ConsoleFiles(settings.consoleLoader(), settings.consolePrefix());
+        Router router = new Router()
+                .route("GET", "/api/companion/status", api::status)
+                .route("GET", "/api/companion/transcript", api::transcript)
+                .route("POST", "/api/companion/messages", api::send)
+                .route("POST", "/api/companion/cancel", api::cancel)
+                .route("GET", "/api/workers", api::workers)
+                .route("GET", "/", ConsoleFiles.redirectToConsole())
+                .route("GET", ConsoleFiles.PATH, console.index())
+                .route("HEAD", ConsoleFiles.PATH, console.index())
+                .routePrefix("GET", ConsoleFiles.PATH + "/", console.file())
+                .routePrefix("HEAD", ConsoleFiles.PATH + "/", console.file())
+                .routePrefix("GET", ConsoleFiles.VENDOR_PATH + "/", console.vendorFile())
+                .routePrefix("HEAD", ConsoleFiles.VENDOR_PATH + "/", console.vendorFile());
+        HttpHandler guarded = new RequestGuard(allowedHosts::get, settings.token(), router);
+        // The failure handler sits inside the blocking handler so that it sees what the routes throw.
+        return new SecurityHeaders(new HttpContinueReadHandler(new BlockingHandler(new FailureHandler(guarded))));
+    }
+
+    private CompanionException startFailure(RuntimeException e) {
+        String where = AllowedHosts.authorityHost(settings.host()) + ":" + settings.port();
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BindException && String.valueOf(cause.getMessage()).contains("in use")) {
+                return new CompanionException(CompanionState.ERROR, Diagnostic.error(DiagnosticCode.PORT_IN_USE,
+                        "Port " + settings.port() + " on " + AllowedHosts.authorityHost(settings.host())
+                                + " is already in use; stop the program using it or choose another port."), e);
+            }
+        }
+        return new CompanionException(CompanionState.ERROR, Diagnostic.error(DiagnosticCode.BIND_FAILED,
+                "The server could not listen on " + where + "; check the host is an address of this machine."), e);
+    }
+
+    /** What a server is built from; checked by the builder. */
+    record Settings(Companion companion, ListWorkersUseCase workers, String host, int port, boolean wildcard,
+                    Optional<AccessToken> token, ClassLoader consoleLoader, String consolePrefix,
+                    Duration waitLimit) {
+    }
+
+    /** Configures a server. The Companion and its workers are required; the rest has safe defaults. */
+    public static final class Builder {
+        private Companion companion;
+        private ListWorkersUseCase workers;
+        private String host = DEFAULT_HOST;
+        private int port;
+        private Optional<String> accessToken = Optional.empty();
+        private ClassLoader consoleLoader = CompanionHttpServer.class.getClassLoader();
+        private String consolePrefix = "console/";
+        private Duration waitLimit = DEFAULT_WAIT_LIMIT;
+
+        private Builder() {
+        }
+
+        public Builder companion(Companion companion) {
+            this.companion = Objects.requireNonNull(companion, "companion");
+            return this;
+        }
+
+        public Builder workers(ListWorkersUseCase workers) {
+            this.workers = Objects.requireNonNull(workers, "workers");
+            return this;
+        }
+
+        /** The address to bind; {@value #DEFAULT_HOST} by default. Any other needs an access token. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** The port to bind, 0 for any free one (read it back from {@link #start()}). */
+        public Builder port(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("the port must be between 0 and 65535");
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** A token every API request must carry as {@code Authorization: Bearer <token>}. */
+        public Builder accessToken(Optional<String> accessToken) {
+            this.accessToken = Objects.requireNonNull(accessToken, "accessToken");
+            return this;
+        }
+
+        /** Where the console's files are: {@code <prefix>index.html} and the rest, on this class loader. */
+        public Builder console(ClassLoader loader, String prefix) {
+            this.consoleLoader = Objects.requireNonNull(loader, "loader");
+            this.consolePrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        /** How long {@code ?wait=true} waits for a turn: the runtime's turn timeout and a margin. */
+        public Builder waitLimit(Duration waitLimit) {
+            if (waitLimit.isNegative() || waitLimit.isZero()) {
+                throw new IllegalArgumentException("the wait limit must be positive");
+            }
+            this.waitLimit = waitLimit;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException when the host is not loopback and no access token is set,
+         *                                  or the host is not an address
+         */
+        public CompanionHttpServer build() {
+            Objects.requireNonNull(companion, "companion is required");
+            Objects.requireNonNull(workers, "workers is required");
+            String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+            InetAddress address = resolve(literal);
+            Optional<AccessToken> token = accessToken.map(AccessToken::of);
+            if (!address.isLoopbackAddress() && token.isEmpty()) {
+                throw new IllegalArgumentException("Binding " + host + " would expose the Companion beyond this "
+                        + "machine: set an access token, or bind 127.0.0.1.");
+            }
+            return new CompanionHttpServer(new Settings(companion, workers, literal, port,
+                    address.isAnyLocalAddress(), token, consoleLoader, consolePrefix, waitLimit));
+        }
+
+        private static InetAddress resolve(String host) {
+            try {
+                return InetAddress.getByName(host);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("The host " + host + " is not a known address.", e);
+            }
+        }
+    }
+}

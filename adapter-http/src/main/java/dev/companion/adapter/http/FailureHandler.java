@@ -1,0 +1,73 @@
+package dev.companion.adapter.http;
+
+import dev.companion.core.model.CompanionException;
+import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.DiagnosticCode;
+import dev.companion.core.port.StorageException;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * The one place where failures become answers: a {@link Rejection} with its status, a core
+ * {@link CompanionException} by its state and diagnostic, anything else a generic 500. The body
+ * is the diagnostic written for the outside, never an exception's own message or a stack trace;
+ * the unexpected ones are logged here, by type, for the operator.
+ */
+final class FailureHandler implements HttpHandler {
+
+    private static final System.Logger LOG = System.getLogger(FailureHandler.class.getName());
+
+    private final HttpHandler next;
+
+    FailureHandler(HttpHandler next) {
+        this.next = next;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        try {
+            next.handleRequest(exchange);
+        } catch (Rejection rejection) {
+            answer(exchange, () -> Responses.reject(exchange, rejection));
+        } catch (StorageException e) {
+            LOG.log(Level.WARNING, "transcript storage failed: {0}", e.diagnostic().code().wireName());
+            answer(exchange, () -> Responses.error(exchange, 500, CompanionState.ERROR, e.diagnostic()));
+        } catch (CompanionException e) {
+            answer(exchange, () -> Responses.error(exchange, statusOf(e), e.state(), e.diagnostic()));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.log(Level.ERROR, "a request failed unexpectedly", e);
+            answer(exchange, () -> Responses.error(exchange, 500, CompanionState.ERROR, Diagnostic.error(
+                    DiagnosticCode.INTERNAL_ERROR, "The server could not answer this request; it has been logged.")));
+        }
+    }
+
+    static int statusOf(CompanionException e) {
+        DiagnosticCode code = e.diagnostic().code();
+        if (code == DiagnosticCode.EMPTY_MESSAGE || code == DiagnosticCode.MESSAGE_TOO_LONG) {
+            return 422;
+        }
+        return switch (e.state()) {
+            case REJECTED -> code == DiagnosticCode.CAPABILITY_DENIED ? 403 : 400;
+            case BUSY -> 409;
+            case TIMEOUT -> 504;
+            default -> 500;
+        };
+    }
+
+    /** Answers unless an answer has already begun (then the connection is simply closed). */
+    private static void answer(HttpServerExchange exchange, Runnable respond) {
+        if (exchange.isResponseStarted()) {
+            exchange.setPersistent(false);
+            exchange.endExchange();
+            return;
+        }
+        exchange.getResponseHeaders().remove(io.undertow.util.Headers.CONTENT_LENGTH);
+        respond.run();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.companion.adapter.http;
+
+import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.Diagnostic;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Writes JSON answers. Every answer of the API, errors included, goes through here. */
+final class Responses {
+
+    static final String JSON_UTF8 = "application/json; charset=utf-8";
+
+    private Responses() {
+    }
+
+    static void json(HttpServerExchange exchange, int status, Object body) {
+        byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, JSON_UTF8);
+        exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, bytes.length);
+        exchange.getResponseSender().send(ByteBuffer.wrap(bytes));
+    }
+
+    static void error(HttpServerExchange exchange, int status, CompanionState state, Diagnostic diagnostic) {
+        json(exchange, status, new Wire.ErrorJson(state.wireName(), List.of(Wire.DiagnosticJson.of(diagnostic))));
+    }
+
+    static void reject(HttpServerExchange exchange, Rejection rejection) {
+        rejection.headers().forEach((name, value) -> exchange.getResponseHeaders().put(
+                new io.undertow.util.HttpString(name), value));
+        error(exchange, rejection.status(), rejection.state(), rejection.diagnostic());
+    }
+}

@@ -1,0 +1,175 @@
+package dev.companion.adapter.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.companion.core.Companion;
+import dev.companion.core.ListWorkersUseCase;
+import dev.companion.core.event.CompanionEvent;
+import dev.companion.core.event.EventListener;
+import dev.companion.core.event.Subscription;
+import dev.companion.core.model.TurnId;
+import dev.companion.core.model.TurnOutcome;
+import dev.companion.core.port.LanguageModel;
+import dev.companion.core.port.TranscriptStore;
+import dev.companion.prompts.ClasspathPromptCatalog;
+import dev.companion.runtime.CompanionRuntime;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A real runtime behind a real server on an ephemeral port, and a real HTTP client. Every response
+ * the client gets is kept, so a test can check properties of all of them at the end.
+ */
+final class Fixture implements AutoCloseable {
+
+    final ScriptedLanguageModel model = new ScriptedLanguageModel();
+    final CompanionRuntime runtime;
+    final Companion companion;
+    final CompanionHttpServer server;
+    final int port;
+    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
+    final List<HttpResponse<String>> responses = new ArrayList<>();
+
+    private Fixture(Optional<LanguageModel> model, Optional<TranscriptStore> store,
+                    UnaryOperator<Companion> wrap, UnaryOperator<CompanionHttpServer.Builder> configure) {
+        CompanionRuntime.Builder builder = CompanionRuntime.builder().prompts(new ClasspathPromptCatalog())
+                .model(model.orElse(this.model)).turnTimeout(Duration.ofMinutes(2));
+        store.ifPresent(builder::store);
+        this.runtime = builder.build();
+        this.companion = wrap.apply(runtime.companion());
+        ListWorkersUseCase workers = runtime;
+        this.server = configure.apply(CompanionHttpServer.builder().companion(companion).workers(workers)
+                .console(Fixture.class.getClassLoader(), "test-console/")).build();
+        this.port = server.start();
+    }
+
+    static Fixture start() {
+        return new Fixture(Optional.empty(), Optional.empty(), UnaryOperator.identity(), UnaryOperator.identity());
+    }
+
+    static Fixture withModel(LanguageModel model) {
+        return new Fixture(Optional.of(model), Optional.empty(), UnaryOperator.identity(), UnaryOperator.identity());
+    }
+
+    static Fixture withStore(TranscriptStore store) {
+        return new Fixture(Optional.empty(), Optional.of(store), UnaryOperator.identity(), UnaryOperator.identity());
+    }
+
+    static Fixture wrapping(UnaryOperator<Companion> wrap) {
+        return new Fixture(Optional.empty(), Optional.empty(), wrap, UnaryOperator.identity());
+    }
+
+    static Fixture configured(UnaryOperator<CompanionHttpServer.Builder> configure) {
+        return new Fixture(Optional.empty(), Optional.empty(), UnaryOperator.identity(), configure);
+    }
+
+    URI uri(String pathAndQuery) {
+        return server.baseUri().resolve(pathAndQuery);
+    }
+
+    HttpResponse<String> get(String path, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET().timeout(Duration.ofSeconds(30));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    HttpResponse<String> postJson(String path, String json, String... headers) {
+        return post(path, "application/json", json.getBytes(StandardCharsets.UTF_8), headers);
+    }
+
+    HttpResponse<String> post(String path, String contentType, byte[] body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofSeconds(30));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    HttpResponse<String> method(String method, String path, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    HttpResponse<String> send(HttpRequest request) {
+        try {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            synchronized (responses) {
+                responses.add(response);
+            }
+            return response;
+        } catch (Exception e) {
+            throw new AssertionError("request failed: " + request.method() + " " + request.uri(), e);
+        }
+    }
+
+    /** Sends a message and returns its turn id (the message must be accepted). */
+    TurnId sendMessage(String content) {
+        HttpResponse<String> response = postJson("/api/companion/messages", Json.write(java.util.Map.of("content", content)));
+        if (response.statusCode() != 202) {
+            throw new AssertionError("expected 202, got " + response.statusCode() + " " + response.body());
+        }
+        return new TurnId(json(response).get("turn_id").asText());
+    }
+
+    /** Waits (with a deadline) for the turn to end in the runtime. */
+    TurnOutcome awaitTurn(TurnId turn) throws InterruptedException {
+        return runtime.companion().awaitTurn(turn, Duration.ofSeconds(30))
+                .orElseThrow(() -> new AssertionError("turn " + turn + " did not end within 30 seconds"));
+    }
+
+    /** Completes a turn with a scripted reply, through the API. */
+    TurnOutcome exchange(String message, String... reply) throws InterruptedException {
+        model.script(reply);
+        return awaitTurn(sendMessage(message));
+    }
+
+    /** Streams a piece of the running reply and waits until the runtime has published it. */
+    void emitAndAwait(String piece) throws InterruptedException {
+        CountDownLatch published = new CountDownLatch(1);
+        Companion runtimeCompanion = runtime.companion();
+        try (Subscription subscription = runtimeCompanion.subscribe(runtimeCompanion.latestCursor(), new EventListener() {
+            @Override
+            public void onEvent(CompanionEvent event) {
+                if (event instanceof CompanionEvent.TextDelta delta && delta.text().equals(piece)) {
+                    published.countDown();
+                }
+            }
+        })) {
+            model.emit(piece);
+            if (!published.await(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the piece was not published within 10 seconds");
+            }
+        }
+    }
+
+    static JsonNode json(HttpResponse<String> response) {
+        return Json.read(response.body());
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        runtime.close();
+    }
+}

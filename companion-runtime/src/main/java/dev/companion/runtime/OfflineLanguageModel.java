@@ -27,25 +27,38 @@ public final class OfflineLanguageModel implements dev.companion.core.port.Langu
 
     /** The model name shown in status. */
     public static final String MODEL_NAME = "offline";
+    /** The pause between two pieces of the reply: slow enough to watch it stream. */
+    public static final Duration DEFAULT_PAUSE = Duration.ofMillis(25);
 
     private static final Pattern WORD_AND_SPACE = Pattern.compile("\\S+\\s*|\\s+");
 
     private final PromptCatalog prompts;
     private final Duration pause;
+    private final Optional<String> reason;
 
-    public OfflineLanguageModel(PromptCatalog prompts, Duration pauseBetweenWords) {
+    /**
+     * @param pauseBetweenWords how long to wait between two pieces of the reply
+     * @param reason            why the offline model is in use, for status; the catalogue's
+     *                          {@code offline/reason} when empty
+     */
+    public OfflineLanguageModel(PromptCatalog prompts, Duration pauseBetweenWords, Optional<String> reason) {
         this.prompts = prompts;
         this.pause = pauseBetweenWords;
+        this.reason = reason;
+    }
+
+    public OfflineLanguageModel(PromptCatalog prompts, Duration pauseBetweenWords) {
+        this(prompts, pauseBetweenWords, Optional.empty());
     }
 
     public OfflineLanguageModel(PromptCatalog prompts) {
-        this(prompts, Duration.ofMillis(25));
+        this(prompts, DEFAULT_PAUSE);
     }
 
     @Override
     public ProviderInfo provider() {
         return new ProviderInfo("offline", MODEL_NAME, false, Optional.empty(),
-                Optional.of(prompts.text(PromptNames.OFFLINE_REASON)));
+                Optional.of(reason.orElseGet(() -> prompts.text(PromptNames.OFFLINE_REASON))));
     }
 
     @Override

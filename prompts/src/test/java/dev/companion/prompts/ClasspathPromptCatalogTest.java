@@ -31,7 +31,7 @@ class ClasspathPromptCatalogTest {
     @Test
     void render_fills_placeholders() {
         String reply = catalog.render(PromptNames.OFFLINE_REPLY, Map.of("characters", "12", "words", "3"));
-        assertThat(reply).contains("12 characters, 3 words").doesNotContain("{{");
+        assertThat(reply).contains("character count: 12, word count: 3").doesNotContain("{{");
     }
 
     @ParameterizedTest

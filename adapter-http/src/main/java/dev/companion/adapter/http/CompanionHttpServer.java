@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * try (CompanionHttpServer server = CompanionHttpServer.builder()
  *         .companion(runtime.companion()).workers(runtime)
  *         .port(8080).build()) {
- *     server.start();               // throws CompanionException (address_in_use) for a busy port
+ *     server.start();               // throws CompanionException (port_in_use) for a busy port
  *     System.out.println(server.baseUri().resolve("/console"));
  * }
  * }</pre>
@@ -65,7 +65,7 @@ public final class CompanionHttpServer implements AutoCloseable {
     /**
      * Binds and starts serving; returns the port actually bound (useful with port 0).
      *
-     * @throws CompanionException with diagnostic {@code address_in_use} when the port is taken, or
+     * @throws CompanionException with diagnostic {@code port_in_use} when the port is taken, or
      *                            {@code bind_failed} when the address cannot be bound
      * @throws IllegalStateException when already started
      */
@@ -147,7 +147,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         String where = AllowedHosts.authorityHost(settings.host()) + ":" + settings.port();
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof BindException && String.valueOf(cause.getMessage()).contains("in use")) {
-                return new CompanionException(CompanionState.ERROR, Diagnostic.error(DiagnosticCode.ADDRESS_IN_USE,
+                return new CompanionException(CompanionState.ERROR, Diagnostic.error(DiagnosticCode.PORT_IN_USE,
                         "Port " + settings.port() + " on " + AllowedHosts.authorityHost(settings.host())
                                 + " is already in use; stop the program using it or choose another port."), e);
             }

@@ -176,7 +176,7 @@ class GuardsTest {
 
         assertThatExceptionOfType(CompanionException.class).isThrownBy(second::start)
                 .satisfies(e -> {
-                    assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.ADDRESS_IN_USE);
+                    assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.PORT_IN_USE);
                     assertThat(e.getMessage()).contains(Integer.toString(fixture.port)).contains("in use")
                             .doesNotContain("\n").doesNotContain("Exception");
                 });

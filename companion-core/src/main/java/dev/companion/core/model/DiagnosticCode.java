@@ -24,6 +24,22 @@ public enum DiagnosticCode {
     // models
     PROVIDER_OFFLINE,
     MODEL_FAILED,
+    // providers (adapter-llm)
+    PROVIDER_NOT_CONFIGURED,
+    PROVIDER_AUTH_FAILED,
+    PROVIDER_MODEL_NOT_FOUND,
+    PROVIDER_RATE_LIMITED,
+    PROVIDER_QUOTA_EXCEEDED,
+    PROVIDER_UNAVAILABLE,
+    PROVIDER_REQUEST_REJECTED,
+    PROVIDER_STREAM_INTERRUPTED,
+    PROVIDER_EMPTY_RESPONSE,
+    PROVIDER_MALFORMED_RESPONSE,
+    PROVIDER_CONNECT_TIMEOUT,
+    PROVIDER_FIRST_TOKEN_TIMEOUT,
+    PROVIDER_IDLE_TIMEOUT,
+    PROVIDER_TOTAL_TIMEOUT,
+    HISTORY_TRUNCATED,
     // transcript paging
     LIMIT_CLAMPED,
     START_PAST_END,
@@ -32,6 +48,7 @@ public enum DiagnosticCode {
     // storage
     STORAGE_WRITE_FAILED,
     STORAGE_READ_FAILED,
+    DATA_DIRECTORY_LOCKED,
     // HTTP edge
     MALFORMED_JSON,
     INVALID_PARAMETER,
@@ -45,8 +62,11 @@ public enum DiagnosticCode {
     UNAUTHORIZED,
     INTERNAL_ERROR,
     TURN_NOT_FINISHED,
-    ADDRESS_IN_USE,
+    // connecting and serving
+    SERVER_UNREACHABLE,
+    PORT_IN_USE,
     BIND_FAILED,
+    // event stream
     EVENTS_DROPPED;
 
     public String wireName() {

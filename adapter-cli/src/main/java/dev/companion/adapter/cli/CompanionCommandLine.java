@@ -1,0 +1,213 @@
+package dev.companion.adapter.cli;
+
+import dev.companion.core.Companion;
+import dev.companion.core.ListWorkersUseCase;
+import dev.companion.core.model.CompanionStatus;
+import picocli.CommandLine;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The {@code companion} command line: {@code serve}, {@code status}, {@code workers},
+ * {@code transcript}, {@code send}, {@code chat} and {@code completion}, written against the core's
+ * driving ports. The CLI knows neither the runtime nor the HTTP adapter: the composition root hands
+ * it a {@link Launcher} that opens a {@link Session} (in-process, or against a server at
+ * {@code --url}) and starts a {@link RunningServer}.
+ *
+ * <pre>{@code
+ * System.exit(CompanionCommandLine.run(launcher, "1.0.0", args));
+ * }</pre>
+ *
+ * Nothing here calls {@code System.exit}; every command returns its exit code (see {@link ExitCodes}).
+ */
+public final class CompanionCommandLine {
+
+    private CompanionCommandLine() {
+    }
+
+    /**
+     * Runs one command line and returns its exit code. The composition root calls this, so it needs
+     * no picocli type of its own (picocli stays inside this adapter).
+     */
+    public static int run(Launcher launcher, String version, String... args) {
+        return create(launcher, version).execute(args);
+    }
+
+    /** A command line reading message text from standard input when {@code send} is given none. */
+    public static CommandLine create(Launcher launcher, String version) {
+        return create(launcher, version, System.in);
+    }
+
+    /** As {@link #create(Launcher, String)}, reading message text from {@code stdin}. */
+    public static CommandLine create(Launcher launcher, String version, InputStream stdin) {
+        return Commands.build(Objects.requireNonNull(launcher, "launcher"),
+                Objects.requireNonNull(version, "version"), Objects.requireNonNull(stdin, "stdin"));
+    }
+
+    /** What the composition root provides: a way to reach a Companion, and a way to serve one. */
+    public interface Launcher {
+
+        /**
+         * A Companion to drive: the one at {@code options.url()} when given, otherwise one started
+         * in-process on the configured provider and data directory.
+         *
+         * @throws dev.companion.core.model.CompanionException with a diagnostic when it cannot be
+         *         reached ({@code server_unreachable}) or its data directory is held by another
+         *         process ({@code data_directory_locked})
+         */
+        Session open(ConnectOptions options);
+
+        /**
+         * Starts the runtime, the HTTP API and the console, and returns once they listen.
+         *
+         * @throws dev.companion.core.model.CompanionException with a diagnostic when the address is
+         *         taken ({@code port_in_use}) or the data directory is held ({@code data_directory_locked})
+         */
+        RunningServer serve(ServeOptions options);
+    }
+
+    /** A Companion opened for one command. Closing it stops what {@link Launcher#open} started. */
+    public interface Session extends AutoCloseable {
+
+        Companion companion();
+
+        ListWorkersUseCase workers();
+
+        @Override
+        void close();
+    }
+
+    /** A server that is listening. */
+    public interface RunningServer extends AutoCloseable {
+
+        /** Where a browser finds the console, e.g. {@code http://127.0.0.1:8765/console}. */
+        URI consoleUri();
+
+        /** The Companion's status as the server projects it. */
+        CompanionStatus status();
+
+        /** Blocks until the server has been stopped (by a shutdown hook, say). */
+        void awaitShutdown() throws InterruptedException;
+
+        @Override
+        void close();
+    }
+
+    /** Which model writes the replies; {@code auto} picks a configured provider, else offline. */
+    public enum ProviderChoice {
+        AUTO, OFFLINE, OPENAI, ANTHROPIC;
+
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * The provider options. A key is never given on the command line: only the name of the
+     * environment variable holding it, or a file it is read from.
+     */
+    public record ProviderOptions(ProviderChoice provider, Optional<String> model, Optional<URI> baseUrl,
+                                  Optional<String> apiKeyEnv, Optional<Path> apiKeyFile) {
+
+        public ProviderOptions {
+            Objects.requireNonNull(provider, "provider");
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(baseUrl, "baseUrl");
+            Objects.requireNonNull(apiKeyEnv, "apiKeyEnv");
+            Objects.requireNonNull(apiKeyFile, "apiKeyFile");
+            if (apiKeyEnv.isPresent() && apiKeyFile.isPresent()) {
+                throw new IllegalArgumentException("give the API key by environment variable or by file, not both");
+            }
+        }
+
+        /** {@code auto} with nothing else set. */
+        public static ProviderOptions auto() {
+            return new ProviderOptions(ProviderChoice.AUTO, Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty());
+        }
+    }
+
+    /** Where transcripts live: a data directory (the default one when empty), or memory only. */
+    public record StorageOptions(Optional<Path> dataDir, boolean ephemeral) {
+
+        public StorageOptions {
+            Objects.requireNonNull(dataDir, "dataDir");
+            if (ephemeral && dataDir.isPresent()) {
+                throw new IllegalArgumentException("an ephemeral Companion has no data directory");
+            }
+        }
+
+        public static StorageOptions defaults() {
+            return new StorageOptions(Optional.empty(), false);
+        }
+    }
+
+    /** How {@code serve} listens and what it runs. */
+    public record ServeOptions(String host, int port, ProviderOptions provider, StorageOptions storage,
+                               Optional<Path> accessTokenFile) {
+
+        public static final String DEFAULT_HOST = "127.0.0.1";
+        public static final int DEFAULT_PORT = 8765;
+
+        public ServeOptions {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(provider, "provider");
+            Objects.requireNonNull(storage, "storage");
+            Objects.requireNonNull(accessTokenFile, "accessTokenFile");
+            if (host.isBlank()) {
+                throw new IllegalArgumentException("host must not be blank");
+            }
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port must be 0 to 65535");
+            }
+        }
+    }
+
+    /**
+     * How a client command reaches the Companion: through the server at {@code url}, or, without
+     * one, in-process on the given provider and storage. The access token file is for a server that
+     * asks for one.
+     */
+    public record ConnectOptions(Optional<URI> url, ProviderOptions provider, StorageOptions storage,
+                                 Optional<Path> accessTokenFile) {
+
+        public ConnectOptions {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(provider, "provider");
+            Objects.requireNonNull(storage, "storage");
+            Objects.requireNonNull(accessTokenFile, "accessTokenFile");
+        }
+
+        public boolean remote() {
+            return url.isPresent();
+        }
+    }
+
+    /** The exit codes every command uses, as documented in its help and in docs/cli.md. */
+    public static final class ExitCodes {
+        /** The command did what was asked (for {@code send}: the turn completed). */
+        public static final int OK = 0;
+        /** The provider failed, or something went wrong inside. */
+        public static final int ERROR = 1;
+        /** Bad usage or rejected input (empty or too long message, bad option); nothing changed. */
+        public static final int USAGE = 2;
+        /** Another turn is running, or the provider asked us to slow down. */
+        public static final int BUSY = 3;
+        /** The turn ran past its time limit. */
+        public static final int TIMEOUT = 4;
+        /** The turn was cancelled. */
+        public static final int CANCELLED = 5;
+        /** The server cannot be reached, or the address to serve on is taken. */
+        public static final int UNAVAILABLE = 6;
+        /** The data directory is held by another Companion process. */
+        public static final int DATA_DIRECTORY_LOCKED = 7;
+
+        private ExitCodes() {
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.companion.adapter.cli;
+
+import dev.companion.adapter.cli.CompanionCommandLine.ExitCodes;
+import dev.companion.core.SendMessageCommand;
+import dev.companion.core.model.CompanionException;
+import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.DiagnosticCode;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+import java.io.PrintWriter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The CLI's error edge: every failure becomes one line on standard error ({@code error: <message>
+ * (<code>)}), one hint line, and an exit code. Never a stack trace: the message of a
+ * {@link CompanionException} is written for the outside, anything else is named only by its type.
+ */
+final class Failures implements IExecutionExceptionHandler, IParameterExceptionHandler {
+
+    /** The exit codes in the order the help lists them. */
+    static final Map<String, String> EXIT_CODE_HELP = exitCodeHelp();
+
+    @Override
+    public int handleParseException(ParameterException ex, String[] args) {
+        CommandLine commandLine = ex.getCommandLine();
+        PrintWriter err = commandLine.getErr();
+        err.println("error: " + oneLine(ex.getMessage()));
+        String help = "see '" + commandLine.getCommandSpec().qualifiedName() + " --help'";
+        if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+            help = "did you mean " + String.join(" or ", unmatched.getSuggestions()) + "? " + help;
+        }
+        err.println("hint: " + help);
+        err.flush();
+        return ExitCodes.USAGE;
+    }
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
+        if (ex instanceof CompanionException failure) {
+            if (commandLine.getCommand() instanceof JsonOutput output && output.json()) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("state", failure.state().wireName());
+                json.put("diagnostics", Views.diagnostics(List.of(failure.diagnostic())));
+                commandLine.getOut().println(Json.write(json));
+                commandLine.getOut().flush();
+            }
+            report(commandLine.getErr(), failure.diagnostic());
+            return exitCode(failure.state(), failure.diagnostic().code());
+        }
+        // Not ours to explain: name the type only, since a foreign message may carry a path or a key.
+        report(commandLine.getErr(), Diagnostic.error(DiagnosticCode.INTERNAL_ERROR,
+                "something went wrong inside the command line (" + ex.getClass().getSimpleName() + ")"));
+        return ExitCodes.ERROR;
+    }
+
+    /** Prints {@code error: <message> (<code>)} and a hint for what to do. */
+    static void report(PrintWriter err, Diagnostic diagnostic) {
+        String word = switch (diagnostic.severity()) {
+            case ERROR -> "error";
+            case WARNING -> "warning";
+            case INFO -> "note";
+        };
+        err.println(word + ": " + oneLine(diagnostic.message()) + " (" + diagnostic.code().wireName() + ")");
+        err.println("hint: " + hint(diagnostic.code()));
+        err.flush();
+    }
+
+    static int exitCode(CompanionState state, DiagnosticCode code) {
+        switch (code) {
+            case SERVER_UNREACHABLE, PORT_IN_USE:
+                return ExitCodes.UNAVAILABLE;
+            case DATA_DIRECTORY_LOCKED:
+                return ExitCodes.DATA_DIRECTORY_LOCKED;
+            default:
+                break;
+        }
+        return switch (state) {
+            case READY, ACCEPTED -> ExitCodes.OK;
+            case REJECTED -> ExitCodes.USAGE;
+            case BUSY -> ExitCodes.BUSY;
+            case TIMEOUT -> ExitCodes.TIMEOUT;
+            case CANCELLED -> ExitCodes.CANCELLED;
+            case ERROR -> ExitCodes.ERROR;
+        };
+    }
+
+    static String hint(DiagnosticCode code) {
+        return switch (code) {
+            case COMPANION_BUSY -> "a turn is running; wait for it to end, or cancel it, then send again";
+            case EMPTY_MESSAGE -> "give the message as an argument, or pipe it to standard input";
+            case MESSAGE_TOO_LONG -> "shorten the message to " + SendMessageCommand.MAX_CHARACTERS
+                    + " characters or fewer";
+            case INVALID_PARAMETER, MALFORMED_JSON, INVALID_UTF8, UNSUPPORTED_MEDIA_TYPE, BODY_TOO_LARGE,
+                 NOT_FOUND, METHOD_NOT_ALLOWED -> "see the command's --help for the accepted values";
+            case TURN_TIMEOUT -> "try again; a shorter message or a faster model ends sooner";
+            case CANCELLED -> "the partial reply is kept in the transcript, marked cancelled";
+            case MODEL_FAILED -> "check the provider settings shown by 'companion status'";
+            case CAPABILITY_DENIED -> "the Companion can only converse; it has no other authority";
+            case STORAGE_WRITE_FAILED, STORAGE_READ_FAILED ->
+                    "check that the data directory exists, is writable and has free space";
+            case DATA_DIRECTORY_LOCKED -> "a server is using this data directory: talk to it with --url, "
+                    + "or choose another with --data-dir or --ephemeral";
+            case SERVER_UNREACHABLE -> "start one with 'companion serve', or check the address given to --url";
+            case PORT_IN_USE -> "choose another port with --port, or stop the program that holds it";
+            case FORBIDDEN_HOST, FORBIDDEN_ORIGIN -> "reach the server by the address it printed at start-up";
+            case UNAUTHORIZED -> "give the server's access token with --access-token-file";
+            case INTERNAL_ERROR -> "this is a bug; please report it with the command you ran";
+            default -> "see docs/diagnostics.md for this code and what to do";
+        };
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    private static Map<String, String> exitCodeHelp() {
+        Map<String, String> codes = new LinkedHashMap<>();
+        codes.put(ExitCodes.OK + "", "ok: done (send: the turn completed)");
+        codes.put(ExitCodes.ERROR + "", "error: the provider failed, or an internal error");
+        codes.put(ExitCodes.USAGE + "", "usage: bad option or rejected input; nothing changed");
+        codes.put(ExitCodes.BUSY + "", "busy: another turn is running, or the provider asked to slow down");
+        codes.put(ExitCodes.TIMEOUT + "", "timeout: the turn ran past its time limit");
+        codes.put(ExitCodes.CANCELLED + "", "cancelled: the turn was cancelled");
+        codes.put(ExitCodes.UNAVAILABLE + "", "unavailable: cannot reach the server, or the port is taken");
+        codes.put(ExitCodes.DATA_DIRECTORY_LOCKED + "", "locked: another process holds the data directory");
+        return Collections.unmodifiableMap(codes);
+    }
+
+    /** A command that can print its result as JSON, and so its failures too. */
+    interface JsonOutput {
+        boolean json();
+    }
+}

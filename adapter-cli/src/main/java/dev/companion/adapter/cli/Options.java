@@ -1,0 +1,151 @@
+package dev.companion.adapter.cli;
+
+import dev.companion.adapter.cli.CompanionCommandLine.ConnectOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.ProviderChoice;
+import dev.companion.adapter.cli.CompanionCommandLine.ProviderOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Optional;
+
+/** The options several commands share, as picocli mixins. */
+final class Options {
+
+    private Options() {
+    }
+
+    /** Which model writes replies. A key is named by its variable or file, never given itself. */
+    static final class Provider {
+
+        @Option(names = "--provider", paramLabel = "NAME", defaultValue = "auto",
+                converter = ProviderConverter.class, completionCandidates = ProviderNames.class,
+                description = "Who writes the replies: ${COMPLETION-CANDIDATES}. "
+                        + "auto (the default) uses a configured provider, else the offline model.")
+        ProviderChoice provider = ProviderChoice.AUTO;
+
+        @Option(names = "--model", paramLabel = "NAME", description = "The provider's model name.")
+        String model;
+
+        @Option(names = "--base-url", paramLabel = "URL",
+                description = "The provider's API address (for Ollama, llama.cpp, vLLM, LM Studio, …).")
+        URI baseUrl;
+
+        @Option(names = "--api-key-env", paramLabel = "NAME",
+                description = "The environment variable that holds the API key (the key never goes on the command line).")
+        String apiKeyEnv;
+
+        @Option(names = "--api-key-file", paramLabel = "FILE", description = "A file that holds the API key.")
+        Path apiKeyFile;
+
+        ProviderOptions options(CommandLine commandLine) {
+            // Someone may paste a key here by mistake: say what is wrong without echoing the value.
+            if (apiKeyEnv != null && !apiKeyEnv.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
+                throw new ParameterException(commandLine, "--api-key-env takes the NAME of an environment "
+                        + "variable (letters, digits and _), not the key itself");
+            }
+            if (apiKeyEnv != null && apiKeyFile != null) {
+                throw new ParameterException(commandLine, "give --api-key-env or --api-key-file, not both");
+            }
+            if (baseUrl != null) {
+                requireHttp(commandLine, "--base-url", baseUrl);
+            }
+            return new ProviderOptions(provider, Optional.ofNullable(model), Optional.ofNullable(baseUrl),
+                    Optional.ofNullable(apiKeyEnv), Optional.ofNullable(apiKeyFile));
+        }
+    }
+
+    /** Where transcripts are kept. */
+    static final class Storage {
+
+        @Option(names = "--data-dir", paramLabel = "DIR",
+                description = "Where transcripts are kept (default: the Companion's data directory in your home).")
+        Path dataDir;
+
+        @Option(names = "--ephemeral", description = "Keep the transcript in memory only; it is gone when the process ends.")
+        boolean ephemeral;
+
+        StorageOptions options(CommandLine commandLine) {
+            if (ephemeral && dataDir != null) {
+                throw new ParameterException(commandLine, "give --data-dir or --ephemeral, not both");
+            }
+            return new StorageOptions(Optional.ofNullable(dataDir), ephemeral);
+        }
+    }
+
+    /** How a client command reaches the Companion. */
+    static final class Connect {
+
+        @Option(names = "--url", paramLabel = "URL",
+                description = "Talk to the server at URL (e.g. http://127.0.0.1:8765) instead of starting "
+                        + "the Companion in this process.")
+        URI url;
+
+        @Option(names = "--access-token-file", paramLabel = "FILE",
+                description = "A file holding the access token of a server that asks for one.")
+        Path accessTokenFile;
+
+        @CommandLine.Mixin
+        Provider provider = new Provider();
+
+        @CommandLine.Mixin
+        Storage storage = new Storage();
+
+        ConnectOptions options(CommandLine commandLine) {
+            if (url != null) {
+                requireHttp(commandLine, "--url", url);
+                // The server chose its provider and storage when it started; silently ignoring these
+                // would let someone believe they took effect.
+                for (String local : new String[] {"--provider", "--model", "--base-url", "--api-key-env",
+                        "--api-key-file", "--data-dir", "--ephemeral"}) {
+                    if (commandLine.getParseResult().hasMatchedOption(local)) {
+                        throw new ParameterException(commandLine, local + " applies to the in-process Companion; "
+                                + "the server at --url uses its own settings");
+                    }
+                }
+            }
+            return new ConnectOptions(Optional.ofNullable(url), provider.options(commandLine),
+                    storage.options(commandLine), Optional.ofNullable(accessTokenFile));
+        }
+    }
+
+    /** {@code --json}: one JSON object on standard output instead of text. */
+    static final class JsonFlag {
+        @Option(names = "--json", description = "Print one JSON object (snake_case) instead of text.")
+        boolean json;
+    }
+
+    static void requireHttp(CommandLine commandLine, String option, URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            throw new ParameterException(commandLine, option + " needs an http:// or https:// address with a host");
+        }
+    }
+
+    static final class ProviderConverter implements ITypeConverter<ProviderChoice> {
+        @Override
+        public ProviderChoice convert(String value) {
+            for (ProviderChoice choice : ProviderChoice.values()) {
+                if (choice.wireName().equalsIgnoreCase(value)) {
+                    return choice;
+                }
+            }
+            throw new TypeConversionException("expected one of " + String.join(", ", new ProviderNames()));
+        }
+    }
+
+    static final class ProviderNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(ProviderChoice.values()).map(ProviderChoice::wireName).iterator();
+        }
+    }
+}

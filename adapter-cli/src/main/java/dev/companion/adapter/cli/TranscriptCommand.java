@@ -1,0 +1,78 @@
+package dev.companion.adapter.cli;
+
+import dev.companion.adapter.cli.CompanionCommandLine.ExitCodes;
+import dev.companion.adapter.cli.CompanionCommandLine.Launcher;
+import dev.companion.adapter.cli.CompanionCommandLine.Session;
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.TranscriptItem;
+import dev.companion.core.model.TranscriptPage;
+import dev.companion.core.model.TranscriptQuery;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.OptionalLong;
+
+@Command(name = "transcript", mixinStandardHelpOptions = true,
+        description = {"Show one page of the Companion's transcript, the newest by default.",
+                "Pages hold at most " + TranscriptQuery.MAX_LIMIT + " items; a larger --limit is lowered to that."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  companion transcript                  # the newest " + TranscriptQuery.DEFAULT_LIMIT + " items",
+                "  companion transcript --start 0 --limit 10",
+                "  companion transcript --json | jq '.items[].content'"})
+final class TranscriptCommand extends ClientCommand {
+
+    @Option(names = "--start", paramLabel = "N",
+            description = "The sequence number of the first item (0 is the oldest). Default: the newest page.")
+    Long start;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "" + TranscriptQuery.DEFAULT_LIMIT,
+            description = "How many items at most (default: ${DEFAULT-VALUE}, at most " + TranscriptQuery.MAX_LIMIT + ").")
+    int limit = TranscriptQuery.DEFAULT_LIMIT;
+
+    TranscriptCommand(Launcher launcher) {
+        super(launcher);
+    }
+
+    @Override
+    public Integer call() {
+        TranscriptQuery query = new TranscriptQuery(start == null ? OptionalLong.empty() : OptionalLong.of(start), limit);
+        TranscriptPage page;
+        try (Session session = open()) {
+            page = session.companion().transcript(query);
+        }
+        if (json()) {
+            printJson(Views.page(page));
+        } else {
+            print(out(), err(), Palette.detect(), page);
+        }
+        return ExitCodes.OK;
+    }
+
+    static void print(PrintWriter out, PrintWriter err, Palette palette, TranscriptPage page) {
+        for (TranscriptItem item : page.items()) {
+            out.println(palette.bold("[" + item.sequence() + "] " + item.role().wireName()) + "  "
+                    + palette.dim(item.status().wireName() + " · " + item.createdAt() + " · " + item.source()));
+            for (String line : item.content().split("\\R", -1)) {
+                out.println(line.isEmpty() ? "" : "    " + line);
+            }
+        }
+        if (page.items().isEmpty()) {
+            out.println(page.totalItems() == 0 ? "the transcript is empty"
+                    : "no items here; the transcript has " + page.totalItems());
+        } else {
+            long last = page.start() + page.items().size() - 1;
+            out.println(palette.dim("items " + page.start() + "–" + last + " of " + page.totalItems()));
+        }
+        page.previousStart().ifPresent(older -> out.println(palette.dim("older: companion transcript --start " + older
+                + " --limit " + page.limit())));
+        page.nextStart().ifPresent(newer -> out.println(palette.dim("newer: companion transcript --start " + newer
+                + " --limit " + page.limit())));
+        out.flush();
+        // Notes (a lowered limit, a start past the end) go to stderr so stdout stays the transcript.
+        for (Diagnostic diagnostic : page.diagnostics()) {
+            err.println("note: " + diagnostic.message() + " (" + diagnostic.code().wireName() + ")");
+        }
+        err.flush();
+    }
+}

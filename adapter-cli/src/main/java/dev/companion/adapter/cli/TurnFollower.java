@@ -1,0 +1,105 @@
+package dev.companion.adapter.cli;
+
+import dev.companion.core.Companion;
+import dev.companion.core.SendMessageCommand;
+import dev.companion.core.SendResult;
+import dev.companion.core.event.CompanionEvent;
+import dev.companion.core.event.EventListener;
+import dev.companion.core.event.Subscription;
+import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.DiagnosticCode;
+import dev.companion.core.model.TurnId;
+import dev.companion.core.model.TurnOutcome;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+
+/**
+ * Sends one message and follows its turn through the event stream: each text delta goes to the
+ * consumer as it arrives, and the turn's {@code TurnEnded} event ends the wait. It subscribes from
+ * the latest cursor before sending, so no event of the turn can slip past.
+ */
+final class TurnFollower {
+
+    /** How long to wait for a turn's outcome after the event stream was reset (events were missed). */
+    private static final Duration AFTER_RESET = Duration.ofHours(1);
+
+    private final Companion companion;
+
+    TurnFollower(Companion companion) {
+        this.companion = companion;
+    }
+
+    /** What became of a message: not accepted (busy, failed), or accepted and ended as the outcome says. */
+    sealed interface Result {
+        record NotAccepted(SendResult result) implements Result {
+        }
+
+        record Ended(SendResult.Accepted accepted, TurnOutcome outcome) implements Result {
+        }
+    }
+
+    Result send(SendMessageCommand command, Consumer<String> deltas) throws InterruptedException {
+        Inbox inbox = new Inbox();
+        try (Subscription ignored = companion.subscribe(companion.latestCursor(), inbox)) {
+            SendResult result = companion.send(command);
+            if (!(result instanceof SendResult.Accepted accepted)) {
+                return new Result.NotAccepted(result);
+            }
+            TurnId turn = accepted.turn().id();
+            StringBuilder shown = new StringBuilder();
+            while (true) {
+                Object next = inbox.queue.take();
+                if (next instanceof CompanionEvent.TextDelta delta && delta.turnId().equals(turn)) {
+                    shown.append(delta.text());
+                    deltas.accept(delta.text());
+                } else if (next instanceof CompanionEvent.TurnEnded ended && ended.outcome().turnId().equals(turn)) {
+                    return new Result.Ended(accepted, ended.outcome());
+                } else if (next instanceof Reset) {
+                    return new Result.Ended(accepted, afterReset(turn, shown, deltas));
+                }
+            }
+        }
+    }
+
+    /** Events were missed: wait for the outcome and show whatever part of the reply was not shown. */
+    private TurnOutcome afterReset(TurnId turn, StringBuilder shown, Consumer<String> deltas)
+            throws InterruptedException {
+        Optional<TurnOutcome> outcome = companion.awaitTurn(turn, AFTER_RESET);
+        if (outcome.isEmpty()) {
+            return new TurnOutcome.Failed(turn, CompanionState.ERROR, Optional.empty(), List.of(Diagnostic.error(
+                    DiagnosticCode.TURN_NOT_FINISHED, "The turn's end was not seen; its reply may still arrive.")));
+        }
+        outcome.get().reply().ifPresent(reply -> {
+            if (reply.content().startsWith(shown.toString())) {
+                String rest = reply.content().substring(shown.length());
+                if (!rest.isEmpty()) {
+                    deltas.accept(rest);
+                }
+            }
+        });
+        return outcome.get();
+    }
+
+    private enum Reset { MARKER }
+
+    /** Hands events off to the reading thread at once, as the listener contract asks. */
+    private static final class Inbox implements EventListener {
+        final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onEvent(CompanionEvent event) {
+            queue.add(event);
+        }
+
+        @Override
+        public void onReset(long latestCursor) {
+            queue.add(Reset.MARKER);
+        }
+    }
+}

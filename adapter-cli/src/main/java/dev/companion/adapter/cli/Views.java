@@ -1,0 +1,96 @@
+package dev.companion.adapter.cli;
+
+import dev.companion.core.model.Capability;
+import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.TranscriptItem;
+import dev.companion.core.model.TranscriptPage;
+import dev.companion.core.model.WorkerSnapshot;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON shapes the CLI prints: the same snake_case projections the HTTP API uses. */
+final class Views {
+
+    private Views() {
+    }
+
+    static Map<String, Object> status(CompanionStatus status) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("state", status.state().wireName());
+        json.put("worker", worker(status.worker()));
+        Map<String, Object> transport = new LinkedHashMap<>();
+        transport.put("kind", status.transport().kind());
+        transport.put("completion", status.transport().completion());
+        transport.put("limitation", status.transport().limitation());
+        json.put("transport", transport);
+        Map<String, Object> provider = new LinkedHashMap<>();
+        provider.put("kind", status.provider().kind());
+        provider.put("model", status.provider().model());
+        provider.put("live", status.provider().live());
+        provider.put("host", status.provider().host());
+        provider.put("reason", status.provider().reason());
+        json.put("provider", provider);
+        json.put("authority", status.authority());
+        json.put("running_turn", status.runningTurn().map(Object::toString));
+        json.put("diagnostics", diagnostics(status.diagnostics()));
+        return json;
+    }
+
+    static Map<String, Object> worker(WorkerSnapshot worker) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", worker.id());
+        json.put("label", worker.label());
+        json.put("status", worker.status().wireName());
+        Map<String, Object> profile = new LinkedHashMap<>();
+        profile.put("id", worker.profile().id());
+        profile.put("label", worker.profile().label());
+        json.put("profile", profile);
+        json.put("authority", worker.authority());
+        json.put("capabilities", capabilities(worker));
+        return json;
+    }
+
+    static List<String> capabilities(WorkerSnapshot worker) {
+        return worker.profile().capabilities().granted().stream().map(Capability::wireName).toList();
+    }
+
+    static Map<String, Object> page(TranscriptPage page) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("state", "ready");
+        json.put("start", page.start());
+        json.put("limit", page.limit());
+        json.put("total_items", page.totalItems());
+        json.put("next_start", page.nextStart());
+        json.put("previous_start", page.previousStart());
+        json.put("items", page.items().stream().map(Views::item).toList());
+        json.put("diagnostics", diagnostics(page.diagnostics()));
+        return json;
+    }
+
+    static Map<String, Object> item(TranscriptItem item) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("sequence", item.sequence());
+        json.put("role", item.role().wireName());
+        json.put("content", item.content());
+        json.put("created_at", item.createdAt().toString());
+        json.put("source", item.source());
+        json.put("status", item.status().wireName());
+        json.put("turn_id", item.turnId().value());
+        return json;
+    }
+
+    static List<Map<String, Object>> diagnostics(List<Diagnostic> diagnostics) {
+        return diagnostics.stream().map(Views::diagnostic).toList();
+    }
+
+    static Map<String, Object> diagnostic(Diagnostic diagnostic) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("code", diagnostic.code().wireName());
+        json.put("severity", diagnostic.severity().wireName());
+        json.put("message", diagnostic.message());
+        return json;
+    }
+}

@@ -1,0 +1,293 @@
+package dev.companion.adapter.llm;
+
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.ProviderInfo;
+import dev.companion.core.port.CancellationSignal;
+import dev.companion.core.port.ChatMessage;
+import dev.companion.core.port.LanguageModel;
+import dev.companion.core.port.LanguageModelException;
+import dev.companion.core.port.ModelRequest;
+import dev.companion.core.port.ModelResult;
+import dev.companion.core.port.TextSink;
+import dev.companion.core.port.TokenUsage;
+import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
+import dev.companion.adapter.llm.LanguageModels.Retry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The streaming, retries, time limits and cancel that both providers share; a subclass says how to
+ * build the request and how to read its events. One call is one reply.
+ */
+abstract class HttpStreamingLanguageModel implements LanguageModel {
+
+    private static final System.Logger LOG = System.getLogger("dev.companion.adapter.llm");
+    private static final int MAX_ERROR_BODY_BYTES = 16 * 1024;
+
+    final ProviderSettings settings;
+    private final HttpClient client;
+    private final ProviderErrorMapper errors;
+    private final Sleeper sleeper;
+    private final ProviderInfo info;
+
+    HttpStreamingLanguageModel(ProviderSettings settings, Sleeper sleeper, Clock clock) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+        this.errors = new ProviderErrorMapper(settings.kind(), clock);
+        // HTTP/1.1: closing the body stream then closes the connection, which is how a cancel
+        // reaches the provider.
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.timeouts().connect())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        this.info = new ProviderInfo(settings.kind().wireName(), settings.model(), true,
+                Optional.of(settings.baseUrl().getHost()), settings.reason());
+    }
+
+    /** The HTTP request for one reply: system prompt and history as the provider's messages. */
+    abstract HttpRequest request(String systemPrompt, List<ChatMessage> history);
+
+    abstract EventParser newParser();
+
+    @Override
+    public ProviderInfo provider() {
+        return info;
+    }
+
+    @Override
+    public ModelResult stream(ModelRequest request, TextSink sink, CancellationSignal cancellation) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(cancellation, "cancellation");
+        HistoryBudget.Trimmed trimmed = HistoryBudget.trim(request.messages(), settings.historyBudgetChars());
+        List<Diagnostic> notes = trimmed.diagnostic().map(List::of).orElse(List.of());
+        if (cancellation.isCancelled()) {
+            return cancelled(notes);
+        }
+        HttpRequest httpRequest = request(request.systemPrompt(), trimmed.messages());
+        Gate gate = new Gate(sink);
+        try (Watchdog watchdog = new Watchdog(settings.timeouts())) {
+            cancellation.onCancel(() -> {
+                watchdog.abort(Watchdog.Reason.CANCELLED);
+                gate.close();
+            });
+            int attempt = 0;
+            while (true) {
+                try {
+                    Reply reply = attempt(httpRequest, watchdog, gate);
+                    return new ModelResult(reply.stopReason(), reply.usage(), notes);
+                } catch (Aborted aborted) {
+                    return endAborted(watchdog, notes);
+                } catch (LanguageModelException failure) {
+                    Optional<Duration> wait = retryWait(failure, attempt, gate);
+                    if (wait.isEmpty()) {
+                        throw failure;
+                    }
+                    attempt++;
+                    LOG.log(System.Logger.Level.DEBUG, "retry {0} of {1} after {2}", attempt,
+                            settings.retry().maxRetries(), failure.diagnostic().code().wireName());
+                    try {
+                        if (!sleeper.sleep(wait.get(), watchdog.abortedLatch())) {
+                            return endAborted(watchdog, notes);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        watchdog.abort(Watchdog.Reason.CANCELLED);
+                        return endAborted(watchdog, notes);
+                    }
+                }
+            }
+        }
+    }
+
+    /** How long to wait before trying again, or empty when this failure must end the turn. */
+    private Optional<Duration> retryWait(LanguageModelException failure, int attempt, Gate gate) {
+        Retry retry = settings.retry();
+        if (!failure.retriable() || gate.sentAny() || attempt >= retry.maxRetries()) {
+            return Optional.empty();
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        Optional<Duration> hint = failure.retryAfter();
+        if (hint.isPresent()) {
+            if (hint.get().compareTo(retry.maxRetryAfter()) > 0) {
+                return Optional.empty();
+            }
+            // A little jitter on top of the hint so that clients told the same time do not return together.
+            long jitterCap = Math.max(1, Math.min(1000, hint.get().toMillis() / 10));
+            return Optional.of(hint.get().plusMillis(random.nextLong(jitterCap + 1)));
+        }
+        long exponential = retry.initialBackoff().toMillis() << attempt;
+        long half = exponential / 2;
+        return Optional.of(Duration.ofMillis(half + random.nextLong(exponential - half + 1)));
+    }
+
+    private ModelResult endAborted(Watchdog watchdog, List<Diagnostic> notes) {
+        Watchdog.Reason reason = watchdog.reason().orElse(Watchdog.Reason.CANCELLED);
+        if (reason == Watchdog.Reason.CANCELLED) {
+            return cancelled(notes);
+        }
+        throw errors.timeout(reason, watchdog.limit(reason));
+    }
+
+    private static ModelResult cancelled(List<Diagnostic> notes) {
+        return new ModelResult(Optional.of("cancelled"), Optional.empty(), notes);
+    }
+
+    private Reply attempt(HttpRequest request, Watchdog watchdog, Gate gate) throws Aborted {
+        AtomicReference<InputStream> body = new AtomicReference<>();
+        CompletableFuture<HttpResponse<InputStream>> future =
+                client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        watchdog.startAttempt(() -> {
+            future.cancel(true);
+            closeQuietly(body.get());
+        });
+        // A response that lands after an abort still holds a connection: close it.
+        future.thenAccept(response -> {
+            if (watchdog.reason().isPresent()) {
+                closeQuietly(response.body());
+            }
+        });
+        try {
+            HttpResponse<InputStream> response = awaitResponse(future, watchdog);
+            body.set(response.body());
+            if (watchdog.reason().isPresent()) {
+                closeQuietly(response.body());
+                throw new Aborted();
+            }
+            int status = response.statusCode();
+            HttpHeaders headers = response.headers();
+            try (InputStream in = response.body()) {
+                if (status / 100 != 2) {
+                    byte[] errorBody = in.readNBytes(MAX_ERROR_BODY_BYTES);
+                    throw errors.fromStatus(status, headers, Json.parseObject(errorBody));
+                }
+                return read(in, status, headers, watchdog, gate);
+            } catch (IOException e) {
+                if (watchdog.reason().isPresent()) {
+                    throw new Aborted();
+                }
+                if (status / 100 != 2) {
+                    // The error body broke off; the status alone still says what happened.
+                    throw errors.fromStatus(status, headers, Optional.empty());
+                }
+                throw errors.interrupted(gate.sentAny(), status, headers);
+            }
+        } finally {
+            watchdog.endAttempt();
+        }
+    }
+
+    private HttpResponse<InputStream> awaitResponse(CompletableFuture<HttpResponse<InputStream>> future,
+                                                    Watchdog watchdog) throws Aborted {
+        try {
+            CompletableFuture.anyOf(future, watchdog.whenAborted()).get();
+            if (watchdog.reason().isPresent()) {
+                throw new Aborted();
+            }
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            watchdog.abort(Watchdog.Reason.CANCELLED);
+            throw new Aborted();
+        } catch (CancellationException e) {
+            throw new Aborted();
+        } catch (ExecutionException e) {
+            if (watchdog.reason().isPresent()) {
+                throw new Aborted();
+            }
+            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                if (cause instanceof HttpConnectTimeoutException) {
+                    throw errors.timeout(Watchdog.Reason.CONNECT, settings.timeouts().connect());
+                }
+            }
+            // The cause's text may name the host and port; it is not passed on.
+            throw errors.unreachable();
+        }
+    }
+
+    private Reply read(InputStream in, int status, HttpHeaders headers, Watchdog watchdog, Gate gate)
+            throws IOException, Aborted {
+        SseReader events = new SseReader(in);
+        EventParser parser = newParser();
+        boolean anyEvent = false;
+        while (true) {
+            Optional<SseEvent> event = events.next();
+            if (event.isEmpty()) {
+                if (watchdog.reason().isPresent()) {
+                    throw new Aborted();
+                }
+                if (!anyEvent) {
+                    throw errors.empty(status, headers);
+                }
+                throw errors.interrupted(gate.sentAny(), status, headers);
+            }
+            anyEvent = true;
+            EventParser.Step step;
+            try {
+                step = parser.onEvent(event.get());
+            } catch (Json.MalformedEvent e) {
+                throw gate.sentAny() ? errors.interrupted(true, status, headers) : errors.malformed(status, headers);
+            }
+            if (step instanceof EventParser.Text text) {
+                if (text.text().isEmpty()) {
+                    continue;
+                }
+                watchdog.textArrived();
+                if (!gate.send(text.text())) {
+                    throw new Aborted();
+                }
+            } else if (step instanceof EventParser.End) {
+                if (!gate.sentAny()) {
+                    throw errors.empty(status, headers);
+                }
+                return new Reply(parser.stopReason(), parser.usage());
+            } else if (step instanceof EventParser.Failed failed) {
+                throw gate.sentAny()
+                        ? errors.interrupted(true, status, headers)
+                        : errors.fromStreamError(Optional.of(failed.event()), status, headers);
+            }
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // Closing is how we abort; a failure to close changes nothing.
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[host=" + settings.baseUrl().getHost() + ", model=" + settings.model() + "]";
+    }
+
+    private record Reply(Optional<String> stopReason, Optional<TokenUsage> usage) {
+    }
+
+    /** The watchdog ended the attempt: a time limit or a cancel. */
+    private static final class Aborted extends Exception {
+        Aborted() {
+            super("aborted", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.companion.app;
+
+import dev.companion.adapter.cli.CompanionCommandLine.ConnectOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.Launcher;
+import dev.companion.adapter.cli.CompanionCommandLine.ProviderOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.RunningServer;
+import dev.companion.adapter.cli.CompanionCommandLine.ServeOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.Session;
+import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
+import dev.companion.adapter.http.CompanionHttpServer;
+import dev.companion.core.Companion;
+import dev.companion.core.ListWorkersUseCase;
+import dev.companion.core.model.CompanionException;
+import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.DiagnosticCode;
+import dev.companion.core.port.PromptCatalog;
+import dev.companion.core.port.TranscriptStore;
+import dev.companion.runtime.CompanionRuntime;
+import dev.companion.runtime.InMemoryTranscriptStore;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Wires the product for each command: the runtime on the chosen model and store, and for
+ * {@code serve} the HTTP server with the console in front of it.
+ */
+final class CompanionLauncher implements Launcher {
+
+    private final PromptCatalog prompts;
+    private final ModelSelection models;
+    private final Storage storage;
+
+    CompanionLauncher(PromptCatalog prompts, ModelSelection models, Storage storage) {
+        this.prompts = prompts;
+        this.models = models;
+        this.storage = storage;
+    }
+
+    @Override
+    public Session open(ConnectOptions options) {
+        if (options.remote()) {
+            // The HTTP client that drives a remote server through the same ports is not built yet.
+            throw new CompanionException(CompanionState.REJECTED, Diagnostic.error(DiagnosticCode.INVALID_PARAMETER,
+                    "--url is not supported by this build yet; run the command without it to use the Companion in-process."));
+        }
+        CompanionRuntime runtime = runtime(options.provider(), options.storage());
+        return new LocalSession(runtime);
+    }
+
+    @Override
+    public RunningServer serve(ServeOptions options) {
+        Optional<String> token = readToken(options.accessTokenFile());
+        CompanionRuntime runtime = runtime(options.provider(), options.storage());
+        CompanionHttpServer server;
+        try {
+            server = CompanionHttpServer.builder()
+                    .companion(runtime.companion())
+                    .workers(runtime)
+                    .host(options.host())
+                    .port(options.port())
+                    .accessToken(token)
+                    .console(CompanionLauncher.class.getClassLoader(), "console/")
+                    .build();
+            server.start();
+        } catch (IllegalArgumentException e) {
+            runtime.close();
+            throw new CompanionException(CompanionState.REJECTED,
+                    Diagnostic.error(DiagnosticCode.INVALID_PARAMETER, e.getMessage()));
+        } catch (RuntimeException e) {
+            runtime.close();
+            throw e;
+        }
+        return new ServingCompanion(runtime, server);
+    }
+
+    private CompanionRuntime runtime(ProviderOptions provider, StorageOptions storageOptions) {
+        TranscriptStore store = storage.open(storageOptions);
+        try {
+            return CompanionRuntime.builder()
+                    .prompts(prompts)
+                    .model(models.select(provider))
+                    .store(store)
+                    .build();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private static Optional<String> readToken(Optional<Path> tokenFile) {
+        if (tokenFile.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            String text = Files.readString(tokenFile.get(), StandardCharsets.UTF_8).strip();
+            if (text.isEmpty() || text.contains("\n")) {
+                throw new IOException("not one token");
+            }
+            return Optional.of(text);
+        } catch (IOException e) {
+            throw new CompanionException(CompanionState.REJECTED, Diagnostic.error(DiagnosticCode.INVALID_PARAMETER,
+                    "The access token file could not be read, or does not hold exactly one token."));
+        }
+    }
+
+    /** Where transcripts are kept for the storage options given. */
+    interface Storage {
+        TranscriptStore open(StorageOptions options);
+
+        /** Every transcript in memory: gone when the process ends. */
+        static Storage inMemory() {
+            return options -> new InMemoryTranscriptStore();
+        }
+    }
+
+    /** A runtime started in this process for one command. */
+    private record LocalSession(CompanionRuntime runtime) implements Session {
+        @Override
+        public Companion companion() {
+            return runtime.companion();
+        }
+
+        @Override
+        public ListWorkersUseCase workers() {
+            return runtime;
+        }
+
+        @Override
+        public void close() {
+            runtime.close();
+        }
+    }
+
+    /** The runtime and the HTTP server in front of it, until a shutdown (Ctrl-C, SIGTERM) stops both. */
+    private static final class ServingCompanion implements RunningServer {
+        private final CompanionRuntime runtime;
+        private final CompanionHttpServer server;
+        private final CountDownLatch stopped = new CountDownLatch(1);
+        private final Thread shutdownHook;
+
+        ServingCompanion(CompanionRuntime runtime, CompanionHttpServer server) {
+            this.runtime = runtime;
+            this.server = server;
+            this.shutdownHook = new Thread(this::stop, "companion-shutdown");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
+
+        @Override
+        public URI consoleUri() {
+            return server.baseUri().resolve("/console");
+        }
+
+        @Override
+        public CompanionStatus status() {
+            return runtime.companion().status();
+        }
+
+        @Override
+        public void awaitShutdown() throws InterruptedException {
+            stopped.await();
+        }
+
+        @Override
+        public void close() {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // Already shutting down: the hook is doing this.
+            }
+            stop();
+        }
+
+        private synchronized void stop() {
+            if (stopped.getCount() == 0) {
+                return;
+            }
+            // The server stops taking requests first; then the runtime keeps any partial reply as interrupted.
+            server.close();
+            runtime.close();
+            stopped.countDown();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.companion.app;
+
+import dev.companion.adapter.cli.CompanionCommandLine;
+import dev.companion.prompts.ClasspathPromptCatalog;
+
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** The {@code companion} program: wires the product and runs one command line. */
+public final class Main {
+
+    private Main() {
+    }
+
+    /** Undertow and XNIO announce themselves at INFO; a person running a command wants only warnings. */
+    private static final List<Logger> QUIETED = List.of(Logger.getLogger("io.undertow"), Logger.getLogger("org.xnio"),
+            Logger.getLogger("org.jboss"));
+
+    public static void main(String[] args) {
+        QUIETED.forEach(logger -> logger.setLevel(Level.WARNING));
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        ClasspathPromptCatalog prompts = new ClasspathPromptCatalog();
+        CompanionLauncher launcher = new CompanionLauncher(prompts, ModelSelection.forThisMachine(prompts),
+                CompanionLauncher.Storage.inMemory());
+        return CompanionCommandLine.run(launcher, version(), args);
+    }
+
+    static String version() {
+        String version = Main.class.getPackage().getImplementationVersion();
+        return version != null ? version : "development build";
+    }
+}

@@ -21,7 +21,8 @@ final class FaultyFiles implements JournalFile.Opener {
     volatile boolean failTruncates;
     /** When set, each journal force waits here (at most 10 s) before it runs. */
     volatile CountDownLatch forceGate;
-    final CountDownLatch forceStarted = new CountDownLatch(1);
+    /** A permit each time a journal force begins (before it waits at the gate). */
+    final Semaphore forceEntered = new Semaphore(0);
 
     final AtomicInteger journalWrites = new AtomicInteger();
     final AtomicInteger journalForces = new AtomicInteger();
@@ -40,6 +41,9 @@ final class FaultyFiles implements JournalFile.Opener {
     void resetCounts() {
         journalWrites.set(0);
         journalForces.set(0);
+        written.drainPermits();
+        forced.drainPermits();
+        forceEntered.drainPermits();
     }
 
     @Override
@@ -72,7 +76,7 @@ final class FaultyFiles implements JournalFile.Opener {
             @Override
             public void force() throws IOException {
                 CountDownLatch gate = forceGate;
-                forceStarted.countDown();
+                forceEntered.release();
                 if (gate != null) {
                     try {
                         gate.await(10, TimeUnit.SECONDS);

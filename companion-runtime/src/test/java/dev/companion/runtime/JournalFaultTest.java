@@ -155,7 +155,7 @@ class JournalFaultTest {
         CountDownLatch gate = new CountDownLatch(1);
         files.forceGate = gate;
         Future<TranscriptItem> leader = pool.submit(() -> store.append(user(new TurnId("a"), "a")));
-        assertThat(files.forceStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(files.forceEntered.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
         files.written.drainPermits();
         Future<TranscriptItem> second = pool.submit(() -> store.append(user(new TurnId("b"), "b")));
         Future<TranscriptItem> third = pool.submit(() -> store.append(user(new TurnId("c"), "c")));
@@ -178,7 +178,7 @@ class JournalFaultTest {
         files.failForces = true;
         CompletableFuture<TranscriptItem> leader =
                 CompletableFuture.supplyAsync(() -> store.append(user(new TurnId("a"), "a")), pool);
-        assertThat(files.forceStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(files.forceEntered.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
         files.written.drainPermits();
         CompletableFuture<TranscriptItem> waiting =
                 CompletableFuture.supplyAsync(() -> store.append(user(new TurnId("b"), "b")), pool);

@@ -26,6 +26,9 @@ public final class InMemoryTranscriptStore implements TranscriptStore {
 
     @Override
     public synchronized List<TranscriptItem> read(long start, int limit) {
+        if (start < 0) {
+            throw new IllegalArgumentException("start must not be negative");
+        }
         if (start >= items.size() || limit <= 0) {
             return List.of();
         }

@@ -1,0 +1,212 @@
+package dev.companion.runtime;
+
+import dev.companion.core.model.ItemStatus;
+import dev.companion.core.model.Role;
+import dev.companion.core.model.TranscriptItem;
+import dev.companion.core.model.TurnId;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.zip.CRC32C;
+
+/**
+ * The journal's bytes, format version 1 (all numbers big-endian):
+ *
+ * <pre>
+ * header  = magic "CMPNJRNL" (8) | version int (4) | CRC32C of the previous 12 bytes (4)
+ * frame   = length int (4) | CRC32C of length and body (4) | body (length bytes)
+ * body    = type byte | payload
+ * ITEM     payload = sequence long | epoch second long | nano int | role | status | source | turn | content
+ * PROGRESS payload = turn | text
+ * string  = byte count int | UTF-8 bytes; role and status are their enum names
+ * </pre>
+ *
+ * The checksum covers the length too, so a damaged length is caught like a damaged body.
+ */
+final class JournalFormat {
+
+    static final int VERSION = 1;
+    static final int HEADER_SIZE = 16;
+    static final int FRAME_HEADER = 8;
+    /** A length above this is damage, not a record: it bounds what a damaged length can make us read. */
+    static final int MAX_BODY = 64 * 1024 * 1024;
+
+    static final byte ITEM = 1;
+    static final byte PROGRESS = 2;
+
+    private static final byte[] MAGIC = "CMPNJRNL".getBytes(StandardCharsets.US_ASCII);
+
+    private JournalFormat() {
+    }
+
+    // --- header -------------------------------------------------------------------------------
+
+    static ByteBuffer header() {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+        header.put(MAGIC).putInt(VERSION);
+        header.putInt(crc(header.array(), 0, 12));
+        return header.flip();
+    }
+
+    /** What the first bytes of a file say about it. */
+    enum HeaderCheck { VALID, NEWER_VERSION, TORN, NOT_A_JOURNAL }
+
+    /** Checks a file's first bytes ({@code bytes} holds all of them when the file is shorter than a header). */
+    static HeaderCheck checkHeader(byte[] bytes) {
+        byte[] expected = header().array();
+        if (bytes.length < HEADER_SIZE) {
+            boolean prefix = true;
+            boolean zeros = true;
+            for (int i = 0; i < bytes.length; i++) {
+                prefix &= bytes[i] == expected[i];
+                zeros &= bytes[i] == 0;
+            }
+            // A crash while the header was first written leaves a piece of it (or zeros on some file systems).
+            return prefix || zeros ? HeaderCheck.TORN : HeaderCheck.NOT_A_JOURNAL;
+        }
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (bytes[i] != MAGIC[i]) {
+                return allZero(bytes) ? HeaderCheck.TORN : HeaderCheck.NOT_A_JOURNAL;
+            }
+        }
+        ByteBuffer header = ByteBuffer.wrap(bytes, 0, HEADER_SIZE);
+        int version = header.getInt(8);
+        int crc = header.getInt(12);
+        if (crc != crc(bytes, 0, 12)) {
+            return HeaderCheck.NOT_A_JOURNAL;
+        }
+        return version == VERSION ? HeaderCheck.VALID : HeaderCheck.NEWER_VERSION;
+    }
+
+    static int headerVersion(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).getInt(8);
+    }
+
+    private static boolean allZero(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // --- frames -------------------------------------------------------------------------------
+
+    /** Frames {@code body} (type byte first) into {@code target}. */
+    static void frame(ByteBuffer body, ByteBuffer target) {
+        int length = body.remaining();
+        CRC32C crc = new CRC32C();
+        crc.update(new byte[] {(byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length});
+        crc.update(body.duplicate());
+        target.putInt(length).putInt((int) crc.getValue()).put(body);
+    }
+
+    /** Whether {@code body} (positioned at its first byte, {@code length} long) matches {@code expected}. */
+    static boolean checksumMatches(int length, ByteBuffer body, int expected) {
+        CRC32C crc = new CRC32C();
+        crc.update(new byte[] {(byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length});
+        crc.update(body.duplicate());
+        return (int) crc.getValue() == expected;
+    }
+
+    static int crc(byte[] bytes, int offset, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, offset, length);
+        return (int) crc.getValue();
+    }
+
+    // --- bodies -------------------------------------------------------------------------------
+
+    static ByteBuffer itemBody(TranscriptItem item) {
+        byte[] role = ascii(item.role().name());
+        byte[] status = ascii(item.status().name());
+        byte[] source = utf8(item.source());
+        byte[] turn = utf8(item.turnId().value());
+        byte[] content = utf8(item.content());
+        ByteBuffer body = ByteBuffer.allocate(1 + 8 + 8 + 4 + 5 * 4
+                + role.length + status.length + source.length + turn.length + content.length);
+        body.put(ITEM).putLong(item.sequence())
+                .putLong(item.createdAt().getEpochSecond()).putInt(item.createdAt().getNano());
+        putString(body, role);
+        putString(body, status);
+        putString(body, source);
+        putString(body, turn);
+        putString(body, content);
+        return body.flip();
+    }
+
+    static ByteBuffer progressBody(TurnId turn, String text) {
+        byte[] turnBytes = utf8(turn.value());
+        byte[] textBytes = utf8(text);
+        ByteBuffer body = ByteBuffer.allocate(1 + 8 + turnBytes.length + textBytes.length);
+        body.put(PROGRESS);
+        putString(body, turnBytes);
+        putString(body, textBytes);
+        return body.flip();
+    }
+
+    static int framedSize(ByteBuffer body) {
+        return FRAME_HEADER + body.remaining();
+    }
+
+    /** The sequence an ITEM body (positioned at its type byte) names, without decoding the rest. */
+    static long itemSequence(ByteBuffer body) {
+        return body.getLong(body.position() + 1);
+    }
+
+    /** Decodes an ITEM body (positioned at its type byte); throws IllegalArgumentException when malformed. */
+    static TranscriptItem decodeItem(ByteBuffer body) {
+        try {
+            ByteBuffer in = body.duplicate();
+            in.get();
+            long sequence = in.getLong();
+            Instant createdAt = Instant.ofEpochSecond(in.getLong(), in.getInt());
+            Role role = Role.valueOf(getString(in));
+            ItemStatus status = ItemStatus.valueOf(getString(in));
+            String source = getString(in);
+            TurnId turn = new TurnId(getString(in));
+            String content = getString(in);
+            return new TranscriptItem(sequence, role, content, createdAt, source, status, turn);
+        } catch (RuntimeException malformed) {
+            throw new IllegalArgumentException("malformed item record", malformed);
+        }
+    }
+
+    /** A decoded PROGRESS body. */
+    record Progress(TurnId turn, String text) {
+    }
+
+    static Progress decodeProgress(ByteBuffer body) {
+        try {
+            ByteBuffer in = body.duplicate();
+            in.get();
+            return new Progress(new TurnId(getString(in)), getString(in));
+        } catch (RuntimeException malformed) {
+            throw new IllegalArgumentException("malformed progress record", malformed);
+        }
+    }
+
+    private static void putString(ByteBuffer body, byte[] bytes) {
+        body.putInt(bytes.length).put(bytes);
+    }
+
+    private static String getString(ByteBuffer in) {
+        int length = in.getInt();
+        if (length < 0 || length > in.remaining()) {
+            throw new IllegalArgumentException("string length out of range");
+        }
+        byte[] bytes = new byte[length];
+        in.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+}

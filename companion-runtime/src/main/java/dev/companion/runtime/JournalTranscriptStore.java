@@ -1,0 +1,693 @@
+package dev.companion.runtime;
+
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.DiagnosticCode;
+import dev.companion.core.model.ItemStatus;
+import dev.companion.core.model.Role;
+import dev.companion.core.model.TranscriptEntry;
+import dev.companion.core.model.TranscriptItem;
+import dev.companion.core.model.TurnId;
+import dev.companion.core.port.StorageException;
+import dev.companion.core.port.TranscriptStore;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A transcript kept in an append-only journal file in a data directory, so the conversation survives
+ * restarts, crashes and failing disks.
+ *
+ * <ul>
+ *   <li>Each record is framed with its length and a CRC32C; the file starts with a versioned header
+ *       (see {@code JournalFormat}).</li>
+ *   <li>{@link #append} returns only after the record is forced to disk. Appends that arrive while a
+ *       force runs wait and share the next one (group commit).</li>
+ *   <li>Reply progress is buffered and written without a force of its own; it becomes durable with the
+ *       next force, at the latest after {@link Options#progressSyncInterval()}. A reply cut short by a
+ *       crash is appended, at the next open, as an {@code interrupted} item with that text.</li>
+ *   <li>A failed write or force is undone (the file is cut back to its last durable end) and reported as
+ *       {@link StorageException}; if even that fails, the store refuses further appends.</li>
+ *   <li>At open a torn or garbage tail is cut and kept beside the journal in a {@code .broken} file;
+ *       damage before the tail refuses the open ({@link JournalCorruptedException}) and changes nothing.</li>
+ *   <li>An index of item offsets ({@code companion.journal.idx}, 8 bytes per item) makes any page cost
+ *       the same; it is derived data, checked and rebuilt at open.</li>
+ *   <li>One process per data directory ({@link DataDirectoryLockedException}); the directory and files
+ *       are created readable by their owner only.</li>
+ * </ul>
+ */
+public final class JournalTranscriptStore implements TranscriptStore {
+
+    static final String JOURNAL_FILE = "companion.journal";
+    static final String INDEX_FILE = "companion.journal.idx";
+
+    /** The source of a reply recovered at start: the provider that wrote it is not known any more. */
+    static final String RECOVERED_SOURCE = "recovered";
+
+    /** Buffered progress is written (not forced) once this many characters wait, so memory stays small. */
+    private static final int PROGRESS_WRITE_CHARS = 4096;
+
+    private static final DateTimeFormatter BROKEN_STAMP =
+            DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    /** How appends reach the disk. */
+    public enum Commit {
+        /** Appends waiting while a force runs share the next force. */
+        GROUP,
+        /** Every append forces on its own, one after another: the baseline group commit is measured against. */
+        EACH
+    }
+
+    /** How much of the journal is checked at open. */
+    public enum Verification {
+        /** Every record's checksum: damage anywhere is found before the server starts. */
+        FULL,
+        /** Only the records after the last indexed item; damage earlier is found when its page is read. */
+        TAIL
+    }
+
+    /** How a journal is opened. */
+    public record Options(Clock clock, Commit commit, Verification verification, Duration progressSyncInterval) {
+
+        public Options {
+            Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(commit, "commit");
+            Objects.requireNonNull(verification, "verification");
+            Objects.requireNonNull(progressSyncInterval, "progressSyncInterval");
+            if (progressSyncInterval.isNegative()) {
+                throw new IllegalArgumentException("progressSyncInterval must not be negative");
+            }
+        }
+
+        /** Group commit, full verification, reply progress forced at least every half second. */
+        public static Options defaults() {
+            return new Options(Clock.systemUTC(), Commit.GROUP, Verification.FULL, Duration.ofMillis(500));
+        }
+
+        public Options withClock(Clock value) {
+            return new Options(value, commit, verification, progressSyncInterval);
+        }
+
+        public Options withCommit(Commit value) {
+            return new Options(clock, value, verification, progressSyncInterval);
+        }
+
+        public Options withVerification(Verification value) {
+            return new Options(clock, commit, value, progressSyncInterval);
+        }
+
+        /** {@link Duration#ZERO} turns the periodic force off: progress is then forced with the next append. */
+        public Options withProgressSyncInterval(Duration value) {
+            return new Options(clock, commit, verification, value);
+        }
+    }
+
+    private final Path directory;
+    private final Options options;
+    private final DataDirectory.Lock directoryLock;
+    private final JournalFile journal;
+    private final JournalFile index;
+    private final List<Diagnostic> diagnostics = new ArrayList<>();
+    private ScheduledExecutorService syncer;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition forceDone = lock.newCondition();
+    // Guarded by lock:
+    private long end;
+    private long durableEnd;
+    private long nextSequence;
+    private boolean forcing;
+    private List<Pending> unforced = new ArrayList<>();
+    private final Map<TurnId, StringBuilder> progress = new LinkedHashMap<>();
+    private int progressChars;
+    private Throwable failure;
+    private boolean closed;
+    // Written under lock, read without: items below it are durable and their index entries written.
+    private volatile long visibleSize;
+
+    /** An append (or a sync) waiting for its bytes to be forced. */
+    private static final class Pending {
+        final long visibleAfter;
+        boolean done;
+        Throwable failed;
+
+        Pending(long visibleAfter) {
+            this.visibleAfter = visibleAfter;
+        }
+    }
+
+    private JournalTranscriptStore(Path directory, Options options, DataDirectory.Lock directoryLock,
+                                   JournalFile journal, JournalFile index) {
+        this.directory = directory;
+        this.options = options;
+        this.directoryLock = directoryLock;
+        this.journal = journal;
+        this.index = index;
+    }
+
+    /**
+     * Opens (creating if missing) the journal in {@code directory}, repairing a torn tail and recovering
+     * a reply cut short. Throws {@link DataDirectoryLockedException} when another server holds the
+     * directory, {@link JournalCorruptedException} when the journal is damaged before its tail, and
+     * {@link StorageException} when it cannot be read.
+     */
+    public static JournalTranscriptStore open(Path directory, Options options) {
+        return open(directory, options, JournalFile.Opener.CHANNELS);
+    }
+
+    static JournalTranscriptStore open(Path directory, Options options, JournalFile.Opener files) {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(options, "options");
+        DataDirectory.Lock held;
+        try {
+            DataDirectory.create(directory);
+            held = DataDirectory.lock(directory);
+        } catch (IOException e) {
+            throw openFailed(e);
+        }
+        if (held == null) {
+            throw new DataDirectoryLockedException();
+        }
+        JournalFile journal = null;
+        JournalFile index = null;
+        try {
+            journal = files.open(directory.resolve(JOURNAL_FILE));
+            index = files.open(directory.resolve(INDEX_FILE));
+            JournalTranscriptStore store = new JournalTranscriptStore(directory, options, held, journal, index);
+            store.recover();
+            store.startSyncer();
+            return store;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(index);
+            closeQuietly(journal);
+            held.close();
+            if (e instanceof StorageException storage) {
+                throw storage;
+            }
+            throw openFailed(e);
+        }
+    }
+
+    private static StorageException openFailed(Exception cause) {
+        return new StorageException(Diagnostic.error(DiagnosticCode.STORAGE_READ_FAILED,
+                "The transcript journal could not be opened."), cause);
+    }
+
+    // --- open ---------------------------------------------------------------------------------
+
+    private void recover() throws IOException {
+        JournalRecovery.Plan plan = JournalRecovery.plan(journal, index, options.verification() == Verification.FULL);
+        if (plan.cutsTail()) {
+            keepBrokenTail(plan.goodEnd(), plan.fileSize());
+            journal.truncate(plan.goodEnd());
+            journal.force();
+            diagnostics.add(Diagnostic.warning(DiagnosticCode.JOURNAL_TAIL_REPAIRED,
+                    "The end of the transcript journal was incomplete or damaged, most likely by a crash during a "
+                            + "write; " + (plan.fileSize() - plan.goodEnd()) + " bytes that were never acknowledged "
+                            + "were cut off and kept beside the journal in a .broken file."));
+        }
+        long start = plan.goodEnd();
+        if (plan.writeHeader()) {
+            journal.truncate(0);
+            journal.write(JournalFormat.header(), 0);
+            journal.force();
+            DataDirectory.forceEntries(directory);
+            start = JournalFormat.HEADER_SIZE;
+        }
+        rewriteIndex(plan);
+        end = start;
+        durableEnd = start;
+        nextSequence = plan.itemCount();
+        visibleSize = plan.itemCount();
+
+        List<TranscriptEntry> recovered = new ArrayList<>();
+        for (JournalRecovery.OpenTurn open : plan.openTurns()) {
+            recovered.add(new TranscriptEntry(Role.ASSISTANT, open.text(), options.clock().instant(),
+                    RECOVERED_SOURCE, ItemStatus.INTERRUPTED, open.turn()));
+        }
+        if (!recovered.isEmpty()) {
+            appendAll(recovered);
+            for (JournalRecovery.OpenTurn open : plan.openTurns()) {
+                diagnostics.add(Diagnostic.warning(DiagnosticCode.JOURNAL_RECOVERED_INTERRUPTED_REPLY,
+                        "A reply cut short when the server last stopped was kept with the " + open.text().length()
+                                + " characters written before the stop, and marked interrupted."));
+            }
+        }
+    }
+
+    private void keepBrokenTail(long from, long to) throws IOException {
+        ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(to - from));
+        long at = from;
+        while (bytes.hasRemaining()) {
+            if (journal.read(bytes, at) < 0) {
+                throw new IOException("the journal ended before its expected size");
+            }
+            at = from + bytes.position();
+        }
+        bytes.flip();
+        String stamp = BROKEN_STAMP.format(options.clock().instant());
+        for (int attempt = 0; ; attempt++) {
+            String name = JOURNAL_FILE + "." + stamp + (attempt == 0 ? "" : "-" + attempt) + ".broken";
+            Path path = directory.resolve(name);
+            try (FileChannel out = FileChannel.open(path,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), DataDirectory.ownerOnlyFile(path))) {
+                while (bytes.hasRemaining()) {
+                    out.write(bytes);
+                }
+                out.force(true);
+                DataDirectory.forceEntries(directory);
+                return;
+            } catch (FileAlreadyExistsException taken) {
+                // two repairs in the same millisecond: take the next name
+            }
+        }
+    }
+
+    private void rewriteIndex(JournalRecovery.Plan plan) throws IOException {
+        long keep = plan.indexRewriteFrom() * 8;
+        if (index.size() > keep) {
+            index.truncate(keep);
+        }
+        long[] offsets = plan.offsets();
+        int chunk = 8192;
+        for (int from = 0; from < offsets.length; from += chunk) {
+            int count = Math.min(chunk, offsets.length - from);
+            ByteBuffer buffer = ByteBuffer.allocate(count * 8);
+            for (int i = 0; i < count; i++) {
+                buffer.putLong(offsets[from + i]);
+            }
+            index.write(buffer.flip(), keep + (long) from * 8);
+        }
+    }
+
+    private void startSyncer() {
+        Duration interval = options.progressSyncInterval();
+        if (interval.isZero()) {
+            return;
+        }
+        syncer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "companion-journal-sync");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long nanos = interval.toNanos();
+        syncer.scheduleWithFixedDelay(this::syncQuietly, nanos, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    // --- the port -----------------------------------------------------------------------------
+
+    @Override
+    public TranscriptItem append(TranscriptEntry entry) {
+        return appendAll(List.of(Objects.requireNonNull(entry, "entry"))).get(0);
+    }
+
+    /**
+     * Appends several entries with one force: all are stored, or (on a failure) none. For moving a
+     * transcript in, and for tests and benchmarks that need a long journal quickly.
+     */
+    public List<TranscriptItem> appendAll(List<TranscriptEntry> entries) {
+        List<TranscriptEntry> batch = List.copyOf(entries);
+        if (batch.isEmpty()) {
+            return List.of();
+        }
+        lock.lock();
+        try {
+            checkWritable();
+            Set<TurnId> replied = new HashSet<>();
+            for (TranscriptEntry entry : batch) {
+                if (entry.role() == Role.ASSISTANT) {
+                    replied.add(entry.turnId());
+                }
+            }
+            // Progress of other turns goes first so the file keeps the order things happened in.
+            writeProgress(replied);
+
+            long start = end;
+            long firstSequence = nextSequence;
+            List<TranscriptItem> items = new ArrayList<>(batch.size());
+            List<ByteBuffer> bodies = new ArrayList<>(batch.size());
+            int bytes = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                TranscriptItem item = batch.get(i).at(firstSequence + i);
+                ByteBuffer body = JournalFormat.itemBody(item);
+                items.add(item);
+                bodies.add(body);
+                bytes += JournalFormat.framedSize(body);
+            }
+            ByteBuffer records = ByteBuffer.allocate(bytes);
+            ByteBuffer offsets = ByteBuffer.allocate(batch.size() * 8);
+            for (ByteBuffer body : bodies) {
+                offsets.putLong(start + records.position());
+                JournalFormat.frame(body, records);
+            }
+            try {
+                journal.write(records.flip(), start);
+                index.write(offsets.flip(), firstSequence * 8);
+            } catch (IOException | RuntimeException e) {
+                cutBackTo(start, e);
+                throw StorageException.writeFailed(e);
+            }
+            end = start + bytes;
+            nextSequence = firstSequence + batch.size();
+            Pending pending = new Pending(nextSequence);
+            unforced.add(pending);
+            awaitForced(pending);
+            if (pending.failed != null) {
+                throw StorageException.writeFailed(pending.failed);
+            }
+            // The replies are stored whole: their buffered progress is no longer needed.
+            for (TurnId turn : replied) {
+                StringBuilder dropped = progress.remove(turn);
+                if (dropped != null) {
+                    progressChars -= dropped.length();
+                }
+            }
+            return List.copyOf(items);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long size() {
+        return visibleSize;
+    }
+
+    @Override
+    public List<TranscriptItem> read(long start, int limit) {
+        if (start < 0) {
+            throw new IllegalArgumentException("start must not be negative");
+        }
+        long size = visibleSize;
+        if (start >= size || limit <= 0) {
+            return List.of();
+        }
+        int count = (int) Math.min(limit, size - start);
+        try {
+            long from = indexEntry(start);
+            // The next item's offset bounds the page, so most pages take one read.
+            long to = start + count < size ? indexEntry(start + count) : -1;
+            int capacity = to > from ? (int) Math.min(to - from, JournalFormat.MAX_BODY) : 64 * 1024;
+            FrameReader reader = new FrameReader(journal, journal.size(), capacity);
+            List<TranscriptItem> items = new ArrayList<>(count);
+            long position = from;
+            long expected = start;
+            while (items.size() < count) {
+                FrameReader.Result result = reader.at(position);
+                if (!(result instanceof FrameReader.Frame frame)) {
+                    throw JournalCorruptedException.atRead(position, expected);
+                }
+                if (frame.type() == JournalFormat.ITEM) {
+                    TranscriptItem item;
+                    try {
+                        item = JournalFormat.decodeItem(frame.body());
+                    } catch (IllegalArgumentException malformed) {
+                        throw JournalCorruptedException.atRead(position, expected);
+                    }
+                    if (item.sequence() != expected) {
+                        throw JournalCorruptedException.atRead(position, expected);
+                    }
+                    items.add(item);
+                    expected++;
+                }
+                position = frame.end();
+            }
+            return List.copyOf(items);
+        } catch (IOException e) {
+            throw StorageException.readFailed(e);
+        }
+    }
+
+    private long indexEntry(long sequence) throws IOException {
+        ByteBuffer entry = ByteBuffer.allocate(8);
+        long at = sequence * 8;
+        while (entry.hasRemaining()) {
+            if (index.read(entry, at + entry.position()) < 0) {
+                throw new IOException("the index is shorter than the transcript");
+            }
+        }
+        long offset = entry.getLong(0);
+        if (offset < JournalFormat.HEADER_SIZE) {
+            throw JournalCorruptedException.atRead(offset, sequence);
+        }
+        return offset;
+    }
+
+    @Override
+    public void recordReplyProgress(TurnId turn, String delta) {
+        if (turn == null || delta == null || delta.isEmpty()) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (closed || failure != null) {
+                return;
+            }
+            progress.computeIfAbsent(turn, t -> new StringBuilder()).append(delta);
+            progressChars += delta.length();
+            if (progressChars >= PROGRESS_WRITE_CHARS) {
+                writeProgress(Set.of());
+            }
+        } catch (RuntimeException bestEffort) {
+            // Progress is a help for recovery, never a reason to fail a reply.
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<Diagnostic> diagnostics() {
+        return List.copyOf(diagnostics);
+    }
+
+    /** Writes buffered progress and forces everything written so far. */
+    void sync() {
+        lock.lock();
+        try {
+            if (closed || failure != null) {
+                return;
+            }
+            writeProgress(Set.of());
+            if (end > durableEnd || !unforced.isEmpty()) {
+                Pending pending = new Pending(-1);
+                unforced.add(pending);
+                awaitForced(pending);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void syncQuietly() {
+        try {
+            sync();
+        } catch (RuntimeException ignored) {
+            // the next append reports a failing disk to its caller
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            try {
+                sync();
+            } catch (RuntimeException ignored) {
+                // closing anyway; what was acknowledged was forced already
+            }
+            closed = true;
+            while (forcing) {
+                forceDone.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+        release();
+    }
+
+    /** Lets go of the files as a killed process would: buffered progress is lost, nothing is forced. */
+    void abandon() {
+        lock.lock();
+        try {
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        release();
+    }
+
+    private void release() {
+        if (syncer != null) {
+            syncer.shutdownNow();
+        }
+        try {
+            index.force();
+        } catch (IOException | RuntimeException ignored) {
+            // the index is rebuilt at the next open if it is behind
+        }
+        closeQuietly(index);
+        closeQuietly(journal);
+        directoryLock.close();
+    }
+
+    // --- writing ------------------------------------------------------------------------------
+
+    private void checkWritable() {
+        if (closed) {
+            throw new IllegalStateException("the journal is closed");
+        }
+        if (failure != null) {
+            throw StorageException.writeFailed(failure);
+        }
+    }
+
+    /** Writes the buffered progress of every turn but {@code skip} as records; forces nothing. */
+    private void writeProgress(Collection<TurnId> skip) {
+        if (progress.isEmpty()) {
+            return;
+        }
+        List<ByteBuffer> bodies = new ArrayList<>();
+        int bytes = 0;
+        var entries = progress.entrySet().iterator();
+        while (entries.hasNext()) {
+            var entry = entries.next();
+            if (skip.contains(entry.getKey())) {
+                continue;
+            }
+            ByteBuffer body = JournalFormat.progressBody(entry.getKey(), entry.getValue().toString());
+            bodies.add(body);
+            bytes += JournalFormat.framedSize(body);
+            progressChars -= entry.getValue().length();
+            entries.remove();
+        }
+        if (bodies.isEmpty()) {
+            return;
+        }
+        ByteBuffer records = ByteBuffer.allocate(bytes);
+        bodies.forEach(body -> JournalFormat.frame(body, records));
+        long start = end;
+        try {
+            journal.write(records.flip(), start);
+            end = start + bytes;
+        } catch (IOException | RuntimeException e) {
+            // Best effort: the text is lost for recovery, the reply itself is unaffected.
+            cutBackTo(start, e);
+        }
+    }
+
+    /** Undoes a failed write. If even that fails, a half record may sit at the end: refuse further appends. */
+    private void cutBackTo(long offset, Throwable cause) {
+        try {
+            journal.truncate(offset);
+            end = offset;
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+            failure = cause;
+        }
+    }
+
+    /**
+     * Waits until {@code pending}'s bytes are forced. With group commit, the first waiter to find no force
+     * running leads one for everything written so far; the others wait for it and are done together.
+     */
+    private void awaitForced(Pending pending) {
+        while (!pending.done && pending.failed == null) {
+            if (options.commit() == Commit.EACH) {
+                forceWritten(false);
+            } else if (forcing) {
+                forceDone.awaitUninterruptibly();
+            } else {
+                forceWritten(true);
+            }
+        }
+    }
+
+    /** Forces all bytes written so far; with {@code shareLock}, lets others write meanwhile. */
+    private void forceWritten(boolean shareLock) {
+        forcing = true;
+        List<Pending> batch = unforced;
+        unforced = new ArrayList<>();
+        long target = end;
+        Throwable error = null;
+        if (shareLock) {
+            lock.unlock();
+        }
+        try {
+            journal.force();
+        } catch (IOException | RuntimeException e) {
+            error = e;
+        } finally {
+            if (shareLock) {
+                lock.lock();
+            }
+            forcing = false;
+        }
+        if (error == null) {
+            durableEnd = Math.max(durableEnd, target);
+            for (Pending done : batch) {
+                done.done = true;
+                if (done.visibleAfter > visibleSize) {
+                    visibleSize = done.visibleAfter;
+                }
+            }
+        } else {
+            failForced(batch, error);
+        }
+        forceDone.signalAll();
+    }
+
+    /**
+     * A force failed: nothing after the last durable end is known to be on disk, so it is all cut, and
+     * every append written after it fails (written records of waiters that would lead the next force too).
+     */
+    private void failForced(List<Pending> batch, Throwable error) {
+        for (Pending failed : batch) {
+            failed.failed = error;
+        }
+        for (Pending failed : unforced) {
+            failed.failed = error;
+        }
+        unforced = new ArrayList<>();
+        nextSequence = visibleSize;
+        cutBackTo(durableEnd, error);
+        try {
+            index.truncate(visibleSize * 8);
+        } catch (IOException | RuntimeException ignored) {
+            // stale entries past the end are overwritten by the next appends and trimmed at the next open
+        }
+    }
+
+    private static void closeQuietly(JournalFile file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            file.close();
+        } catch (IOException | RuntimeException ignored) {
+            // nothing left to save
+        }
+    }
+}

@@ -44,7 +44,8 @@ final class CompanionApi {
     }
 
     void status(HttpServerExchange exchange) {
-        Responses.json(exchange, 200, Wire.StatusJson.of(companion.status(), completion));
+        long latestCursor = companion.latestCursor();
+        Responses.json(exchange, 200, Wire.StatusJson.of(companion.status(), latestCursor, completion));
     }
 
     void workers(HttpServerExchange exchange) {

@@ -23,7 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The Companion's HTTP server: the JSON API, the console's static files and the guards that make
+ * The Companion's HTTP server: the JSON API, the event stream (SSE), the console's static files and the guards that make
  * it safe to run on a workstation (see {@code docs/http-api.md}). Binds {@code 127.0.0.1} unless
  * told otherwise; binding another address requires an access token.
  *
@@ -43,9 +43,15 @@ public final class CompanionHttpServer implements AutoCloseable {
     /** How long {@code POST /api/companion/messages?wait=true} waits for a turn by default. */
     public static final Duration DEFAULT_WAIT_LIMIT = Duration.ofMinutes(6);
 
+    /** How often an idle event stream gets a keep-alive comment by default. */
+    public static final Duration DEFAULT_EVENT_KEEP_ALIVE = Duration.ofSeconds(15);
+    /** How many events a reader may fall behind before it is dropped, by default. */
+    public static final int DEFAULT_EVENT_QUEUE_CAPACITY = 1024;
+
     private final Settings settings;
     private final AtomicReference<AllowedHosts> allowedHosts = new AtomicReference<>();
     private Undertow undertow;
+    private EventStream events;
     private InetSocketAddress bound;
 
     private CompanionHttpServer(Settings settings) {
@@ -67,6 +73,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         if (undertow != null) {
             throw new IllegalStateException("the server has already been started");
         }
+        events = new EventStream(settings.companion(), settings.eventKeepAlive(), settings.eventQueueCapacity());
         Undertow server = Undertow.builder()
                 .addHttpListener(settings.port(), settings.host())
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, RequestBodies.MAX_DRAIN_BYTES)
@@ -77,6 +84,8 @@ public final class CompanionHttpServer implements AutoCloseable {
             server.start();
         } catch (RuntimeException e) {
             server.stop();
+            events.close();
+            events = null;
             throw startFailure(e);
         }
         undertow = server;
@@ -99,9 +108,13 @@ public final class CompanionHttpServer implements AutoCloseable {
         return URI.create("http://" + host + ":" + port() + "/");
     }
 
-    /** Stops serving. Running turns go on in the runtime; closing twice is harmless. */
+    /** Stops serving and ends the event streams. Running turns go on in the runtime; closing twice is harmless. */
     @Override
     public synchronized void close() {
+        if (events != null) {
+            events.close();
+            events = null;
+        }
         if (undertow != null) {
             undertow.stop();
             undertow = null;
@@ -109,13 +122,14 @@ public final class CompanionHttpServer implements AutoCloseable {
     }
 
     private HttpHandler handlers() {
-        CompanionApi api = new CompanionApi(settings.companion(), settings.workers(), settings.waitLimit(), "polling");
+        CompanionApi api = new CompanionApi(settings.companion(), settings.workers(), settings.waitLimit(), "sse");
         ConsoleFiles console = new ConsoleFiles(settings.consoleLoader(), settings.consolePrefix());
         Router router = new Router()
                 .route("GET", "/api/companion/status", api::status)
                 .route("GET", "/api/companion/transcript", api::transcript)
                 .route("POST", "/api/companion/messages", api::send)
                 .route("POST", "/api/companion/cancel", api::cancel)
+                .route("GET", "/api/companion/events", events.handler())
                 .route("GET", "/api/workers", api::workers)
                 .route("GET", "/", ConsoleFiles.redirectToConsole())
                 .route("GET", ConsoleFiles.PATH, console.index())
@@ -145,7 +159,7 @@ public final class CompanionHttpServer implements AutoCloseable {
     /** What a server is built from; checked by the builder. */
     record Settings(Companion companion, ListWorkersUseCase workers, String host, int port, boolean wildcard,
                     Optional<AccessToken> token, ClassLoader consoleLoader, String consolePrefix,
-                    Duration waitLimit) {
+                    Duration waitLimit, Duration eventKeepAlive, int eventQueueCapacity) {
     }
 
     /** Configures a server. The Companion and its workers are required; the rest has safe defaults. */
@@ -158,6 +172,8 @@ public final class CompanionHttpServer implements AutoCloseable {
         private ClassLoader consoleLoader = CompanionHttpServer.class.getClassLoader();
         private String consolePrefix = "console/";
         private Duration waitLimit = DEFAULT_WAIT_LIMIT;
+        private Duration eventKeepAlive = DEFAULT_EVENT_KEEP_ALIVE;
+        private int eventQueueCapacity = DEFAULT_EVENT_QUEUE_CAPACITY;
 
         private Builder() {
         }
@@ -209,6 +225,24 @@ public final class CompanionHttpServer implements AutoCloseable {
             return this;
         }
 
+        /** How often an idle event stream gets a keep-alive comment; 15 seconds by default. */
+        public Builder eventKeepAlive(Duration eventKeepAlive) {
+            if (eventKeepAlive.isNegative() || eventKeepAlive.isZero()) {
+                throw new IllegalArgumentException("the keep-alive interval must be positive");
+            }
+            this.eventKeepAlive = eventKeepAlive;
+            return this;
+        }
+
+        /** How many events a reader may fall behind before it is dropped; 1024 by default. */
+        public Builder eventQueueCapacity(int eventQueueCapacity) {
+            if (eventQueueCapacity < 1) {
+                throw new IllegalArgumentException("the event queue must hold at least one event");
+            }
+            this.eventQueueCapacity = eventQueueCapacity;
+            return this;
+        }
+
         /**
          * @throws IllegalArgumentException when the host is not loopback and no access token is set,
          *                                  or the host is not an address
@@ -224,7 +258,8 @@ public final class CompanionHttpServer implements AutoCloseable {
                         + "machine: set an access token, or bind 127.0.0.1.");
             }
             return new CompanionHttpServer(new Settings(companion, workers, literal, port,
-                    address.isAnyLocalAddress(), token, consoleLoader, consolePrefix, waitLimit));
+                    address.isAnyLocalAddress(), token, consoleLoader, consolePrefix, waitLimit, eventKeepAlive,
+                    eventQueueCapacity));
         }
 
         private static InetAddress resolve(String host) {

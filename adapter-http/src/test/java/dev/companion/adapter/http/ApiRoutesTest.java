@@ -57,7 +57,7 @@ class ApiRoutesTest {
         assertThat(status.get("authority").asText()).isEqualTo("conversation_only");
         assertThat(status.get("running_turn_id").isNull()).isTrue();
         assertThat(status.at("/transport/kind").asText()).isEqualTo("http_json");
-        assertThat(status.at("/transport/completion").asText()).isEqualTo("polling");
+        assertThat(status.at("/transport/completion").asText()).isEqualTo("sse");
         assertThat(status.at("/transport/limitation").isNull()).isTrue();
         assertThat(status.at("/provider/kind").asText()).isEqualTo("scripted");
         assertThat(status.at("/provider/model").asText()).isEqualTo("scripted-1");

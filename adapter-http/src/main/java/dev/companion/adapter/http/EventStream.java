@@ -1,0 +1,266 @@
+package dev.companion.adapter.http;
+
+import dev.companion.core.ObserveEventsUseCase;
+import dev.companion.core.event.CompanionEvent;
+import dev.companion.core.event.EventListener;
+import dev.companion.core.event.Subscription;
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.DiagnosticCode;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import org.xnio.IoUtils;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /api/companion/events}: the Companion's events as Server-Sent Events.
+ *
+ * <p>Each connection has its own bounded queue and its own writer thread. The runtime's listener
+ * only appends to the queue and returns, so a slow reader can never slow a turn or another reader;
+ * a reader that falls more than {@code capacity} events behind is dropped (with a {@code dropped}
+ * event when it can still be written) and resumes from the last id it received. The replay of a
+ * resume is taken whole, so resuming far back cannot itself overflow. Frames carry one line of
+ * JSON each: Jackson escapes CR and LF inside strings, so no text can split or forge a frame.
+ *
+ * <p>A reader that disconnects only ends its own subscription: the turn goes on and is stored;
+ * only {@code cancel} stops it.
+ */
+final class EventStream implements AutoCloseable {
+
+    /** How long a browser waits before it reconnects, sent once at the start of every stream. */
+    static final int RETRY_MILLIS = 2000;
+
+    private static final HttpString LAST_EVENT_ID = new HttpString("Last-Event-ID");
+    private static final HttpString ACCEL_BUFFERING = new HttpString("X-Accel-Buffering");
+    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
+
+    private final ObserveEventsUseCase events;
+    private final Duration keepAlive;
+    private final int capacity;
+    private final ExecutorService writers = Executors.newCachedThreadPool(daemonThreads("companion-events"));
+    private final ScheduledExecutorService watchdog =
+            Executors.newSingleThreadScheduledExecutor(daemonThreads("companion-events-watchdog"));
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+
+    EventStream(ObserveEventsUseCase events, Duration keepAlive, int capacity) {
+        this.events = events;
+        this.keepAlive = keepAlive;
+        this.capacity = capacity;
+    }
+
+    HttpHandler handler() {
+        return exchange -> {
+            long cursor = resumeCursor(exchange);
+            // The stream holds a thread of its own, not one of the server's workers.
+            exchange.dispatch(writers, (HttpHandler) streaming -> new Connection(streaming, cursor).run());
+        };
+    }
+
+    /** Where to resume: {@code Last-Event-ID} (a browser's reconnect), else {@code ?cursor=}, else now. */
+    private long resumeCursor(HttpServerExchange exchange) {
+        String lastEventId = exchange.getRequestHeaders().getFirst(LAST_EVENT_ID);
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            return CompanionApi.digits(lastEventId.trim(), "Last-Event-ID");
+        }
+        var cursor = CompanionApi.number(exchange.getQueryParameters(), "cursor");
+        return cursor.isPresent() ? cursor.getAsLong() : events.latestCursor();
+    }
+
+    @Override
+    public void close() {
+        open.forEach(Connection::stop);
+        writers.shutdownNow();
+        watchdog.shutdownNow();
+    }
+
+    /** One reader: a bounded queue filled by the runtime's thread, drained by this connection's writer. */
+    private final class Connection implements EventListener {
+
+        private final HttpServerExchange exchange;
+        private final long cursor;
+        private final Deque<Supplier<byte[]>> queue = new ArrayDeque<>();
+        private boolean replaying;
+        private boolean dropped;
+        private boolean stopped;
+        private volatile long writingSince;
+        private ScheduledFuture<?> stuckCheck;
+
+        Connection(HttpServerExchange exchange, long cursor) {
+            this.exchange = exchange;
+            this.cursor = cursor;
+        }
+
+        void run() {
+            open.add(this);
+            exchange.getConnection().addCloseListener(connection -> stop());
+            Subscription subscription = null;
+            try {
+                exchange.setStatusCode(200);
+                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+                exchange.getResponseHeaders().put(ACCEL_BUFFERING, "no");
+                // No chunking: the stream is the rest of the connection, as EventSource expects.
+                exchange.setPersistent(false);
+                OutputStream out = exchange.getOutputStream();
+                write(out, ("retry: " + RETRY_MILLIS + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                synchronized (this) {
+                    replaying = true;
+                }
+                subscription = events.subscribe(cursor, this);
+                synchronized (this) {
+                    replaying = false;
+                }
+                long period = Math.max(1, keepAlive.toMillis());
+                stuckCheck = watchdog.scheduleAtFixedRate(this::closeIfStuck, period, period, TimeUnit.MILLISECONDS);
+                drain(out);
+            } catch (IOException e) {
+                // The reader went away (or was cut off for falling behind): nothing more to do.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                if (subscription != null) {
+                    subscription.close();
+                }
+                if (stuckCheck != null) {
+                    stuckCheck.cancel(false);
+                }
+                open.remove(this);
+                IoUtils.safeClose(exchange.getConnection());
+            }
+        }
+
+        private void drain(OutputStream out) throws IOException, InterruptedException {
+            while (true) {
+                Supplier<byte[]> frame;
+                boolean dropNow;
+                synchronized (this) {
+                    long deadline = System.nanoTime() + keepAlive.toNanos();
+                    long remaining = keepAlive.toNanos();
+                    while (queue.isEmpty() && !dropped && !stopped && remaining > 0) {
+                        TimeUnit.NANOSECONDS.timedWait(this, remaining);
+                        remaining = deadline - System.nanoTime();
+                    }
+                    if (stopped) {
+                        return;
+                    }
+                    dropNow = dropped;
+                    frame = dropNow ? null : queue.poll();
+                }
+                if (dropNow) {
+                    write(out, droppedFrame());
+                    out.flush();
+                    return;
+                }
+                write(out, frame != null ? frame.get() : KEEP_ALIVE);
+                boolean more;
+                synchronized (this) {
+                    more = !queue.isEmpty();
+                }
+                if (!more) {
+                    out.flush();
+                }
+            }
+        }
+
+        private void write(OutputStream out, byte[] bytes) throws IOException {
+            writingSince = System.nanoTime();
+            try {
+                out.write(bytes);
+            } finally {
+                writingSince = 0;
+            }
+        }
+
+        @Override
+        public void onEvent(CompanionEvent event) {
+            // Serialized later, on the writer's thread: the runtime's thread only queues the event.
+            offer(() -> frame(Long.toString(event.cursor()), event.name(), Json.write(Wire.event(event))));
+        }
+
+        @Override
+        public void onReset(long latestCursor) {
+            offer(() -> frame(Long.toString(latestCursor), "reset", Json.write(Wire.ResetJson.of(latestCursor))));
+        }
+
+        /** Called on the runtime's thread: append and return, never wait. */
+        private synchronized void offer(Supplier<byte[]> frame) {
+            if (dropped || stopped) {
+                return;
+            }
+            if (!replaying && queue.size() >= capacity) {
+                dropped = true;
+                queue.clear();
+                notifyAll();
+                return;
+            }
+            queue.addLast(frame);
+            notifyAll();
+        }
+
+        synchronized void stop() {
+            stopped = true;
+            notifyAll();
+        }
+
+        /**
+         * A writer blocked on a reader that does not read at all would hold its thread forever: once
+         * dropped, or after two keep-alive periods inside one write, the connection is cut, which
+         * ends the blocked write.
+         */
+        private void closeIfStuck() {
+            long since = writingSince;
+            boolean isDropped;
+            synchronized (this) {
+                isDropped = dropped;
+            }
+            long stuckFor = since == 0 ? 0 : System.nanoTime() - since;
+            if ((isDropped && since != 0) || stuckFor > 2 * keepAlive.toNanos()) {
+                stop();
+                IoUtils.safeClose(exchange.getConnection());
+            }
+        }
+
+        private byte[] droppedFrame() {
+            Wire.DroppedJson dropped = new Wire.DroppedJson("dropped", List.of(Wire.DiagnosticJson.of(
+                    Diagnostic.warning(DiagnosticCode.EVENTS_DROPPED, "This reader fell more than " + capacity
+                            + " events behind and was disconnected; reconnect with the last id received."))));
+            return frame(null, "dropped", Json.write(dropped));
+        }
+    }
+
+    static byte[] frame(String id, String event, String jsonLine) {
+        StringBuilder frame = new StringBuilder(jsonLine.length() + 64);
+        if (id != null) {
+            frame.append("id: ").append(id).append('\n');
+        }
+        frame.append("event: ").append(event).append('\n');
+        frame.append("data: ").append(jsonLine).append("\n\n");
+        return frame.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -19,12 +19,14 @@ import dev.companion.core.port.PromptCatalog;
 import dev.companion.core.port.TranscriptStore;
 import dev.companion.runtime.CompanionRuntime;
 import dev.companion.runtime.InMemoryTranscriptStore;
+import dev.companion.runtime.JournalTranscriptStore;
 
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -118,6 +120,26 @@ final class CompanionLauncher implements Launcher {
         /** Every transcript in memory: gone when the process ends. */
         static Storage inMemory() {
             return options -> new InMemoryTranscriptStore();
+        }
+
+        /**
+         * A journal in the data directory ({@code --data-dir}, else {@code defaultDirectory}), or
+         * memory for {@code --ephemeral}.
+         */
+        static Storage journal(Path defaultDirectory) {
+            return options -> options.ephemeral()
+                    ? new InMemoryTranscriptStore()
+                    : JournalTranscriptStore.open(options.dataDir().orElse(defaultDirectory),
+                            JournalTranscriptStore.Options.defaults());
+        }
+
+        /** {@code $XDG_DATA_HOME/companion}, else {@code ~/.local/share/companion}. */
+        static Path defaultDirectory(Map<String, String> environment, String userHome) {
+            String xdg = environment.get("XDG_DATA_HOME");
+            Path base = xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()
+                    ? Path.of(xdg)
+                    : Path.of(userHome, ".local", "share");
+            return base.resolve("companion");
         }
     }
 

@@ -25,7 +25,8 @@ public final class Main {
     static int run(String... args) {
         ClasspathPromptCatalog prompts = new ClasspathPromptCatalog();
         CompanionLauncher launcher = new CompanionLauncher(prompts, ModelSelection.forThisMachine(prompts),
-                CompanionLauncher.Storage.inMemory());
+                CompanionLauncher.Storage.journal(
+                CompanionLauncher.Storage.defaultDirectory(System.getenv(), System.getProperty("user.home"))));
         return CompanionCommandLine.run(launcher, version(), args);
     }
 

@@ -43,9 +43,8 @@ public final class TranscriptExport {
     }
 
     /** The Markdown export's opening lines. */
-    public static String markdownHeading(String label, Instant exportedAt, long totalItems) {
-        return "# Conversation with " + label + "\n\n"
-                + "Exported " + exportedAt + " · " + totalItems + (totalItems == 1 ? " item" : " items") + "\n";
+    public static String markdownHeading(String label, Instant exportedAt) {
+        return "# Conversation with " + label + "\n\nExported " + exportedAt + "\n";
     }
 
     /** One item as Markdown: who, when, and (for a reply that did not complete) how it ended. */

@@ -66,6 +66,7 @@ class TranscriptExportTest {
         assertThat(TranscriptExport.markdown(cancelled))
                 .isEqualTo("\n## Companion · 2026-11-24T10:00:00Z (cancelled)\n\nhalf\n");
         assertThat(TranscriptExport.markdown(items(1).get(0))).startsWith("\n## You · ");
-        assertThat(TranscriptExport.markdownHeading("Companion", Instant.EPOCH, 1)).contains("1 item\n");
+        assertThat(TranscriptExport.markdownHeading("Companion", Instant.EPOCH))
+                .isEqualTo("# Conversation with Companion\n\nExported 1970-01-01T00:00:00Z\n");
     }
 }

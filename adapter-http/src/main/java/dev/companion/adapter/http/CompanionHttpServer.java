@@ -145,6 +145,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         Router router = new Router()
                 .route("GET", "/api/companion/status", api::status)
                 .route("GET", "/api/companion/transcript", api::transcript)
+                .route("GET", "/api/companion/transcript/export", api::export)
                 .route("POST", "/api/companion/messages", api::send)
                 .route("POST", "/api/companion/cancel", api::cancel)
                 .route("GET", "/api/companion/events", events.handler())

@@ -244,6 +244,12 @@ final class AppClient implements AutoCloseable {
             await(e -> deltas(turnId).size() >= count, count + " text_delta");
         }
 
+        /** Waits until this stream has carried at least {@code count} pieces of text (of any turn). */
+        void awaitAnyDeltas(int count) throws InterruptedException {
+            await(e -> events.stream().filter(x -> x.type().equals("text_delta")).count() >= count,
+                    count + " text_delta");
+        }
+
         /** The turn's text_delta texts, in the order they arrived. */
         synchronized List<String> deltas(String turnId) {
             return events.stream().filter(e -> e.type().equals("text_delta") && e.turnId().equals(turnId))

@@ -47,6 +47,10 @@ final class ModelSelection {
     }
 
     LanguageModel select(ProviderOptions options) {
+        if (options.model().isPresent() && options.model().get().isBlank()) {
+            throw notConfigured("--model must name a model.");
+        }
+        options.baseUrl().ifPresent(ModelSelection::requireHttp);
         return switch (options.provider()) {
             case OFFLINE -> offline("--provider offline: the offline model was asked for.");
             case OPENAI -> LanguageModels.create(openAi(options, options.baseUrl()
@@ -126,6 +130,12 @@ final class ModelSelection {
         String scheme = baseUrl.getScheme();
         if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || baseUrl.getHost() == null) {
             throw notConfigured("--base-url must be an http:// or https:// URL with a host.");
+        }
+        // The provider adapter refuses these too, but as an IllegalArgumentException the CLI would
+        // report as an internal error; the URL itself is not repeated, as it may hold a password.
+        if (baseUrl.getRawUserInfo() != null || baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
+            throw notConfigured("--base-url must not carry a user name, password, query or fragment; "
+                    + "give the key with --api-key-env or --api-key-file.");
         }
     }
 

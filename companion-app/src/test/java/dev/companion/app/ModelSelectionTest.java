@@ -131,4 +131,28 @@ class ModelSelectionTest {
                         Optional.of(URI.create("file:///etc/passwd")), Optional.empty(), Optional.empty())))
                 .satisfies(e -> assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_NOT_CONFIGURED));
     }
+
+    @Test
+    void a_base_url_with_credentials_or_a_query_or_a_blank_model_is_a_typed_error_not_an_internal_one() {
+        for (ProviderChoice choice : new ProviderChoice[] {ProviderChoice.OPENAI, ProviderChoice.ANTHROPIC,
+                ProviderChoice.AUTO}) {
+            for (String url : new String[] {"http://user:hunter2@127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1?key=hunter2"}) {
+                assertThatExceptionOfType(CompanionException.class)
+                        .isThrownBy(() -> select(Map.of("ANTHROPIC_API_KEY", CANARY), false, new ProviderOptions(choice,
+                                Optional.empty(), Optional.of(URI.create(url)), Optional.empty(), Optional.empty())))
+                        .satisfies(e -> {
+                            assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_NOT_CONFIGURED);
+                            assertThat(e.getMessage()).contains("--base-url").doesNotContain("hunter2");
+                        });
+            }
+            assertThatExceptionOfType(CompanionException.class)
+                    .isThrownBy(() -> select(Map.of("ANTHROPIC_API_KEY", CANARY), false, new ProviderOptions(choice,
+                            Optional.of(" "), Optional.of(URI.create("http://127.0.0.1:8080/v1")), Optional.empty(),
+                            Optional.empty())))
+                    .satisfies(e -> {
+                        assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_NOT_CONFIGURED);
+                        assertThat(e.getMessage()).contains("--model");
+                    });
+        }
+    }
 }

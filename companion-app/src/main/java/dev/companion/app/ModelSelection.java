@@ -30,6 +30,9 @@ final class ModelSelection {
     static final String OPENAI_KEY_ENV = "OPENAI_API_KEY";
     static final String ANTHROPIC_KEY_ENV = "ANTHROPIC_API_KEY";
     static final Duration OLLAMA_PROBE = Duration.ofMillis(400);
+    /** A testing aid: the offline model's pause between pieces, in milliseconds (see docs/cli.md). */
+    static final String OFFLINE_PAUSE_ENV = "COMPANION_OFFLINE_PAUSE_MS";
+    static final long MAX_OFFLINE_PAUSE_MS = 10_000;
 
     private final Map<String, String> environment;
     private final PromptCatalog prompts;
@@ -119,7 +122,24 @@ final class ModelSelection {
     }
 
     private LanguageModel offline(String reason) {
-        return new OfflineLanguageModel(prompts, OfflineLanguageModel.DEFAULT_PAUSE, Optional.of(reason));
+        return new OfflineLanguageModel(prompts, offlinePause(), Optional.of(reason));
+    }
+
+    private Duration offlinePause() {
+        String value = environment.get(OFFLINE_PAUSE_ENV);
+        if (value == null || value.isBlank()) {
+            return OfflineLanguageModel.DEFAULT_PAUSE;
+        }
+        try {
+            long millis = Long.parseLong(value.strip());
+            if (millis >= 0 && millis <= MAX_OFFLINE_PAUSE_MS) {
+                return Duration.ofMillis(millis);
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new CompanionException(CompanionState.REJECTED, Diagnostic.error(DiagnosticCode.INVALID_PARAMETER,
+                OFFLINE_PAUSE_ENV + " must be a whole number of milliseconds from 0 to " + MAX_OFFLINE_PAUSE_MS + "."));
     }
 
     private static void requireHttp(URI baseUrl) {

@@ -75,6 +75,20 @@ class ModelSelectionTest {
     }
 
     @Test
+    void the_offline_pause_variable_takes_milliseconds_and_refuses_anything_else() {
+        assertThat(select(Map.of(ModelSelection.OFFLINE_PAUSE_ENV, "0"), false, options(ProviderChoice.OFFLINE)).kind())
+                .isEqualTo("offline");
+        assertThat(select(Map.of(ModelSelection.OFFLINE_PAUSE_ENV, " 40 "), false, options(ProviderChoice.AUTO)).kind())
+                .isEqualTo("offline");
+        for (String bad : new String[] {"-1", "1.5", "fast", "10001"}) {
+            assertThatExceptionOfType(CompanionException.class)
+                    .isThrownBy(() -> select(Map.of(ModelSelection.OFFLINE_PAUSE_ENV, bad), false,
+                            options(ProviderChoice.OFFLINE)))
+                    .satisfies(e -> assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.INVALID_PARAMETER));
+        }
+    }
+
+    @Test
     void anthropic_without_a_key_refuses_to_start_with_a_typed_error() {
         assertThatExceptionOfType(CompanionException.class)
                 .isThrownBy(() -> select(Map.of(), false, options(ProviderChoice.ANTHROPIC)))

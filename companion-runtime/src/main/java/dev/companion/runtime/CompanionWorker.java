@@ -189,11 +189,7 @@ final class CompanionWorker implements Companion, Worker {
         });
     }
 
-    /**
-     * The normal conversation, oldest first, ending with the user's new message. Roles alternate,
-     * as many chat templates require: a reply that failed before any text leaves two user messages
-     * side by side, and those are sent as one message, joined by a blank line (nothing is added).
-     */
+    /** The normal conversation, oldest first, ending with the user's new message. */
     private List<ChatMessage> history() {
         long size = store.size();
         List<TranscriptItem> items = store.read(Math.max(0, size - historyItems), historyItems);
@@ -205,12 +201,7 @@ final class CompanionWorker implements Companion, Worker {
             if (messages.isEmpty() && item.role() != Role.USER) {
                 continue; // a conversation sent to a model starts with the user
             }
-            int last = messages.size() - 1;
-            if (last >= 0 && messages.get(last).role() == item.role()) {
-                messages.set(last, new ChatMessage(item.role(), messages.get(last).content() + "\n\n" + item.content()));
-            } else {
-                messages.add(new ChatMessage(item.role(), item.content()));
-            }
+            messages.add(new ChatMessage(item.role(), item.content()));
         }
         return messages;
     }

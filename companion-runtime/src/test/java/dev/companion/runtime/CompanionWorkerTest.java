@@ -132,20 +132,6 @@ class CompanionWorkerTest {
     }
 
     @Test
-    void after_a_reply_that_failed_empty_the_two_user_messages_go_to_the_model_as_one() throws Exception {
-        start();
-        TurnId failed = sendAccepted("first try");
-        model.fail(LanguageModelException.error(Diagnostic.error(DiagnosticCode.MODEL_FAILED, "down"), false));
-        outcomeOf(failed);
-        TurnId second = sendAccepted("second try");
-        model.finish();
-        outcomeOf(second);
-
-        assertThat(model.requests.get(1).messages()).extracting(m -> m.role() + ":" + m.content())
-                .containsExactly("USER:first try\n\nsecond try");
-    }
-
-    @Test
     void while_a_turn_runs_another_message_is_busy_and_changes_nothing() throws Exception {
         start();
         TurnId running = sendAccepted("first");

@@ -89,6 +89,7 @@ final class CompanionLauncher implements Launcher {
             return CompanionRuntime.builder()
                     .prompts(prompts)
                     .model(models.select(provider))
+                    .turnTimeout(ModelSelection.turnTimeout(provider))
                     .store(store)
                     .build();
         } catch (RuntimeException e) {

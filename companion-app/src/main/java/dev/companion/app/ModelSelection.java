@@ -1,10 +1,12 @@
 package dev.companion.app;
 
 import dev.companion.adapter.cli.CompanionCommandLine.ProviderOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.TimeLimits;
 import dev.companion.adapter.llm.LanguageModels;
 import dev.companion.adapter.llm.LanguageModels.ApiKey;
 import dev.companion.adapter.llm.LanguageModels.AutoChoice;
 import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
+import dev.companion.adapter.llm.LanguageModels.Timeouts;
 import dev.companion.core.model.CompanionException;
 import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.Diagnostic;
@@ -28,6 +30,7 @@ import java.util.function.BooleanSupplier;
 final class ModelSelection {
 
     static final String OPENAI_KEY_ENV = "OPENAI_API_KEY";
+    static final Duration TURN_MARGIN = Duration.ofSeconds(30);
     static final String ANTHROPIC_KEY_ENV = "ANTHROPIC_API_KEY";
     static final Duration OLLAMA_PROBE = Duration.ofMillis(400);
     /** A testing aid (docs/cli.md): the offline model's pause between words, to make its replies slow. */
@@ -56,9 +59,9 @@ final class ModelSelection {
         options.baseUrl().ifPresent(ModelSelection::requireHttp);
         return switch (options.provider()) {
             case OFFLINE -> offline("--provider offline: the offline model was asked for.");
-            case OPENAI -> LanguageModels.create(openAi(options, options.baseUrl()
+            case OPENAI -> live(options, openAi(options, options.baseUrl()
                     .orElse(LanguageModels.OPENAI_DEFAULT_BASE_URL)).withReason("--provider openai"));
-            case ANTHROPIC -> LanguageModels.create(anthropic(options).withReason("--provider anthropic"));
+            case ANTHROPIC -> live(options, anthropic(options).withReason("--provider anthropic"));
             case AUTO -> auto(options);
         };
     }
@@ -66,14 +69,33 @@ final class ModelSelection {
     private LanguageModel auto(ProviderOptions options) {
         if (options.baseUrl().isPresent()) {
             // A base URL names a server: talk to it the OpenAI-compatible way, as most local servers speak.
-            return LanguageModels.create(openAi(options, options.baseUrl().get())
+            return live(options, openAi(options, options.baseUrl().get())
                     .withReason("auto: --base-url names an OpenAI-compatible server"));
         }
         Optional<ApiKey> anthropicKey = options.apiKeyEnv().isPresent() || options.apiKeyFile().isPresent()
                 ? Optional.empty() : keyFromEnv(ANTHROPIC_KEY_ENV);
         Optional<ApiKey> openAiKey = key(options, OPENAI_KEY_ENV);
         AutoChoice choice = LanguageModels.chooseAuto(anthropicKey, openAiKey, options.model(), ollamaAnswers);
-        return choice.settings().map(LanguageModels::create).orElseGet(() -> offline(choice.reason()));
+        return choice.settings().map(settings -> live(options, settings)).orElseGet(() -> offline(choice.reason()));
+    }
+
+    /** A live model with the time limits asked for, each other one at the provider adapter's default. */
+    private static LanguageModel live(ProviderOptions options, ProviderSettings settings) {
+        TimeLimits asked = options.timeLimits();
+        Timeouts defaults = Timeouts.defaults();
+        return LanguageModels.create(settings.withTimeouts(new Timeouts(
+                asked.connect().orElse(defaults.connect()),
+                asked.firstToken().orElse(defaults.firstToken()),
+                asked.idle().orElse(defaults.idle()),
+                asked.total().orElse(defaults.total()))));
+    }
+
+    /**
+     * How long the runtime lets one turn run: a little longer than the provider's own total limit,
+     * so a live reply that runs too long ends with the provider's more precise diagnostic.
+     */
+    static Duration turnTimeout(ProviderOptions options) {
+        return options.timeLimits().total().orElse(Timeouts.defaults().total()).plus(TURN_MARGIN);
     }
 
     private ProviderSettings openAi(ProviderOptions options, URI baseUrl) {

@@ -8,6 +8,8 @@ import picocli.CommandLine;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -112,7 +114,7 @@ public final class CompanionCommandLine {
      * environment variable holding it, or a file it is read from.
      */
     public record ProviderOptions(ProviderChoice provider, Optional<String> model, Optional<URI> baseUrl,
-                                  Optional<String> apiKeyEnv, Optional<Path> apiKeyFile) {
+                                  Optional<String> apiKeyEnv, Optional<Path> apiKeyFile, TimeLimits timeLimits) {
 
         public ProviderOptions {
             Objects.requireNonNull(provider, "provider");
@@ -120,15 +122,43 @@ public final class CompanionCommandLine {
             Objects.requireNonNull(baseUrl, "baseUrl");
             Objects.requireNonNull(apiKeyEnv, "apiKeyEnv");
             Objects.requireNonNull(apiKeyFile, "apiKeyFile");
+            Objects.requireNonNull(timeLimits, "timeLimits");
             if (apiKeyEnv.isPresent() && apiKeyFile.isPresent()) {
                 throw new IllegalArgumentException("give the API key by environment variable or by file, not both");
             }
+        }
+
+        /** The options with each time limit left at the provider's default. */
+        public ProviderOptions(ProviderChoice provider, Optional<String> model, Optional<URI> baseUrl,
+                               Optional<String> apiKeyEnv, Optional<Path> apiKeyFile) {
+            this(provider, model, baseUrl, apiKeyEnv, apiKeyFile, TimeLimits.defaults());
         }
 
         /** {@code auto} with nothing else set. */
         public static ProviderOptions auto() {
             return new ProviderOptions(ProviderChoice.AUTO, Optional.empty(), Optional.empty(),
                     Optional.empty(), Optional.empty());
+        }
+    }
+
+    /**
+     * The four time limits of a live model's reply, each empty for the provider's default:
+     * to connect, to the first piece of text, between two pieces, and for the whole reply.
+     */
+    public record TimeLimits(Optional<Duration> connect, Optional<Duration> firstToken, Optional<Duration> idle,
+                             Optional<Duration> total) {
+
+        public TimeLimits {
+            for (Optional<Duration> limit : List.of(connect, firstToken, idle, total)) {
+                Objects.requireNonNull(limit, "limit");
+                if (limit.isPresent() && (limit.get().isNegative() || limit.get().isZero())) {
+                    throw new IllegalArgumentException("a time limit must be positive");
+                }
+            }
+        }
+
+        public static TimeLimits defaults() {
+            return new TimeLimits(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
         }
     }
 

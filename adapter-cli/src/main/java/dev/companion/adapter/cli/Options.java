@@ -4,6 +4,7 @@ import dev.companion.adapter.cli.CompanionCommandLine.ConnectOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.ProviderChoice;
 import dev.companion.adapter.cli.CompanionCommandLine.ProviderOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.TimeLimits;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -12,6 +13,7 @@ import picocli.CommandLine.TypeConversionException;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
@@ -46,6 +48,23 @@ final class Options {
         @Option(names = "--api-key-file", paramLabel = "FILE", description = "A file that holds the API key.")
         Path apiKeyFile;
 
+        @Option(names = "--connect-timeout", paramLabel = "SECONDS",
+                description = "Time limit to connect to a live provider (default 10).")
+        Integer connectTimeout;
+
+        @Option(names = "--first-token-timeout", paramLabel = "SECONDS",
+                description = "Time limit from the request to the reply's first text (default 60; raise it for "
+                        + "a local model that loads slowly).")
+        Integer firstTokenTimeout;
+
+        @Option(names = "--idle-timeout", paramLabel = "SECONDS",
+                description = "Time limit between two pieces of a reply (default 30).")
+        Integer idleTimeout;
+
+        @Option(names = "--total-timeout", paramLabel = "SECONDS",
+                description = "Time limit for a whole reply, retries included (default 300).")
+        Integer totalTimeout;
+
         ProviderOptions options(CommandLine commandLine) {
             // Someone may paste a key here by mistake: say what is wrong without echoing the value.
             if (apiKeyEnv != null && !apiKeyEnv.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
@@ -59,7 +78,21 @@ final class Options {
                 requireHttp(commandLine, "--base-url", baseUrl);
             }
             return new ProviderOptions(provider, Optional.ofNullable(model), Optional.ofNullable(baseUrl),
-                    Optional.ofNullable(apiKeyEnv), Optional.ofNullable(apiKeyFile));
+                    Optional.ofNullable(apiKeyEnv), Optional.ofNullable(apiKeyFile), new TimeLimits(
+                    seconds(commandLine, "--connect-timeout", connectTimeout),
+                    seconds(commandLine, "--first-token-timeout", firstTokenTimeout),
+                    seconds(commandLine, "--idle-timeout", idleTimeout),
+                    seconds(commandLine, "--total-timeout", totalTimeout)));
+        }
+
+        private static Optional<Duration> seconds(CommandLine commandLine, String option, Integer value) {
+            if (value == null) {
+                return Optional.empty();
+            }
+            if (value < 1 || value > 86_400) {
+                throw new ParameterException(commandLine, option + " takes a whole number of seconds from 1 to 86400");
+            }
+            return Optional.of(Duration.ofSeconds(value));
         }
     }
 
@@ -105,7 +138,8 @@ final class Options {
                 // The server chose its provider and storage when it started; silently ignoring these
                 // would let someone believe they took effect.
                 for (String local : new String[] {"--provider", "--model", "--base-url", "--api-key-env",
-                        "--api-key-file", "--data-dir", "--ephemeral"}) {
+                        "--api-key-file", "--connect-timeout", "--first-token-timeout", "--idle-timeout",
+                        "--total-timeout", "--data-dir", "--ephemeral"}) {
                     if (commandLine.getParseResult().hasMatchedOption(local)) {
                         throw new ParameterException(commandLine, local + " applies to the in-process Companion; "
                                 + "the server at --url uses its own settings");

@@ -138,6 +138,23 @@ class CompanionCommandLineTest {
     }
 
     @Test
+    void the_four_time_limits_reach_the_launcher_in_seconds_and_bad_values_are_usage_errors() {
+        Cli.Run run = Cli.run(launcher, "status", "--connect-timeout", "5", "--first-token-timeout", "300",
+                "--idle-timeout", "45", "--total-timeout", "900");
+
+        assertThat(run.exitCode()).isZero();
+        CompanionCommandLine.TimeLimits limits = launcher.opened.get(0).provider().timeLimits();
+        assertThat(limits.connect()).contains(java.time.Duration.ofSeconds(5));
+        assertThat(limits.firstToken()).contains(java.time.Duration.ofSeconds(300));
+        assertThat(limits.idle()).contains(java.time.Duration.ofSeconds(45));
+        assertThat(limits.total()).contains(java.time.Duration.ofMinutes(15));
+        assertThat(Cli.run(launcher, "status", "--idle-timeout", "0").exitCode()).isEqualTo(2);
+        assertThat(Cli.run(launcher, "status", "--idle-timeout", "soon").exitCode()).isEqualTo(2);
+        assertThat(Cli.run(launcher, "status", "--url", "http://127.0.0.1:1", "--total-timeout", "60").err())
+                .contains("--total-timeout applies to the in-process Companion");
+    }
+
+    @Test
     void data_dir_and_ephemeral_together_are_a_usage_error() {
         assertThat(Cli.run(launcher, "status", "--ephemeral", "--data-dir", "x").exitCode()).isEqualTo(2);
     }

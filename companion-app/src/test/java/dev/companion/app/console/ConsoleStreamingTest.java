@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WindowType;
 
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -43,6 +45,60 @@ class ConsoleStreamingTest {
     @AfterEach
     void stopServer() {
         server.close();
+    }
+
+    @Test
+    void a_cut_event_connection_resumes_with_no_gap_and_no_duplicate() throws Exception {
+        // The browser talks to a proxy on 127.0.0.1 that the test can cut; the server sits behind it.
+        try (ScriptedConsoleServer behind = ScriptedConsoleServer.startOn("127.0.0.2");
+             CuttableProxy proxy = new CuttableProxy(new InetSocketAddress("127.0.0.2", behind.port))) {
+            ConsolePage viaProxy = new ConsolePage(chromium.driver)
+                    .open(URI.create("http://127.0.0.1:" + behind.port + "/console"));
+            viaProxy.type("Count to six", Keys.ENTER);
+            behind.model.awaitCall();
+            behind.model.emit("one ");
+            viaProxy.awaitPendingText("one");
+
+            proxy.cutAndHold();
+            viaProxy.await("the console to notice the cut", d -> !"live".equals(viaProxy.connection()));
+            // Written while the browser is away: it must get these from the resume, exactly once.
+            behind.emitAndAwaitPublished("two ");
+            behind.emitAndAwaitPublished("three ");
+            assertThat(ConsolePage.squeezed(viaProxy.pendingText())).isEqualTo("one");
+            proxy.release();
+
+            viaProxy.awaitConnection("live");
+            viaProxy.awaitPendingText("one two three");
+            behind.model.emit("four ");
+            viaProxy.awaitPendingText("one two three four");
+
+            // A second cut, this time with nothing missed, must not repeat anything either.
+            proxy.cutAndHold();
+            viaProxy.await("the console to notice the second cut", d -> !"live".equals(viaProxy.connection()));
+            proxy.release();
+            viaProxy.awaitConnection("live");
+            behind.model.emit("five ");
+            viaProxy.awaitPendingText("one two three four five");
+
+            // Refused outright (a 503 from a restarting proxy), EventSource gives up for good; the
+            // console reconnects by itself from its last cursor.
+            proxy.cutAndRefuse();
+            viaProxy.await("the console to notice the refusal", d -> !"live".equals(viaProxy.connection()));
+            behind.emitAndAwaitPublished("six ");
+            viaProxy.await("the console to be told it is disconnected",
+                    d -> "disconnected, retrying".equals(viaProxy.connection()));
+            proxy.release();
+            viaProxy.awaitConnection("live");
+            behind.model.emit("seven");
+            viaProxy.awaitPendingText("one two three four five six seven");
+
+            behind.model.finish();
+            viaProxy.awaitOutcome("completed");
+            viaProxy.awaitItemText(1, "one two three four five six seven");
+            assertThat(ConsolePage.squeezed(viaProxy.text("#transcript"))).containsOnlyOnce("one two three four five six seven");
+            assertThat(viaProxy.shownSequences()).containsExactly(0L, 1L);
+            assertThat(proxy.accepted()).isGreaterThan(1);
+        }
     }
 
     @Test

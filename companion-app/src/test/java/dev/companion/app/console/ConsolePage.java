@@ -121,7 +121,7 @@ final class ConsolePage {
     }
 
     <T> T await(String what, Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, PATIENCE).withMessage(() -> "waiting for " + what + "; the page shows state="
+        return new WebDriverWait(driver, PATIENCE).pollingEvery(Duration.ofMillis(100)).withMessage(() -> "waiting for " + what + "; the page shows state="
                 + state() + ", connection=" + connection() + ", outcome=" + outcomeWord() + " " + outcomeText()
                 + ", streaming=" + pendingText()).until(asCondition(condition));
     }

@@ -423,6 +423,9 @@ function findReply(turnId) {
 
 function startPending(turnId) {
   if (model.pending && model.pending.turnId === turnId) return model.pending;
+  // The cancel's answer travels on its own connection and can overtake the stream's last pieces:
+  // a turn already shown as ended never gets a streaming bubble again.
+  if (model.finishedTurns.has(turnId)) return null;
   dropPending();
   const wasNearBottom = nearBottom();
   const li = itemElement({ sequence: -1, role: 'assistant', content: '', status: 'streaming', source: null, created_at: null });
@@ -444,6 +447,7 @@ function startPending(turnId) {
 
 function appendPending(turnId, text) {
   const pending = model.pending && model.pending.turnId === turnId ? model.pending : startPending(turnId);
+  if (!pending) return;
   pending.text += text;
   if (pending.timer === null) {
     pending.timer = window.setTimeout(() => {

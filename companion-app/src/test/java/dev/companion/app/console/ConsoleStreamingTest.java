@@ -165,6 +165,44 @@ class ConsoleStreamingTest {
     }
 
     @Test
+    void a_piece_that_arrives_after_its_cancel_was_answered_leaves_no_ghost_reply() throws Exception {
+        // The cancel's answer and the event stream travel on different connections, so the answer
+        // can overtake the last pieces of the reply; those must not come back as a reply of their own.
+        try (ScriptedConsoleServer behind = ScriptedConsoleServer.startOn("127.0.0.2");
+             CuttableProxy proxy = new CuttableProxy(new InetSocketAddress("127.0.0.2", behind.port))) {
+            ConsolePage viaProxy = new ConsolePage(chromium.driver)
+                    .open(URI.create("http://127.0.0.1:" + behind.port + "/console"));
+            viaProxy.type("Count", Keys.ENTER);
+            behind.model.awaitCall();
+            behind.model.emit("one ");
+            viaProxy.awaitPendingText("one");
+
+            proxy.delayEvents();
+            behind.emitAndAwaitPublished("two ");
+            viaProxy.script("window.__pendingAdded = 0; new MutationObserver(records => records.forEach(r =>"
+                    + " r.addedNodes.forEach(n => { if (n.dataset && n.dataset.pending === 'true') window.__pendingAdded++; })))"
+                    + ".observe(document.getElementById('transcript'), { childList: true });");
+            viaProxy.clickCancel();
+            viaProxy.awaitOutcome("cancelled");
+            viaProxy.awaitItemText(1, "one two");
+            assertThat(viaProxy.pendingText()).isNull();
+
+            proxy.deliverEvents();
+            // A later turn's events come after the late piece on the same stream: once it has
+            // finished, the late piece has certainly been handled.
+            behind.model.script("Fine.");
+            viaProxy.type("Again", Keys.ENTER);
+            viaProxy.awaitItemText(3, "Fine.");
+            viaProxy.awaitOutcome("completed");
+            assertThat(viaProxy.pendingText()).isNull();
+            assertThat(viaProxy.script("return window.__pendingAdded;")).as("streaming bubbles added after the cancel")
+                    .isEqualTo(1L);
+            assertThat(viaProxy.shownSequences()).containsExactly(0L, 1L, 2L, 3L);
+            assertThat(viaProxy.itemStatus(1)).isEqualTo("cancelled");
+        }
+    }
+
+    @Test
     void a_second_tab_sending_during_a_turn_is_told_busy() throws Exception {
         String first = chromium.driver.getWindowHandle();
         page.type("First question", Keys.ENTER);

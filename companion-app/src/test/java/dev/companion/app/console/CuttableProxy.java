@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -19,14 +20,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * or a sleeping laptop would. It listens on 127.0.0.1 at the server's own port number (the server is
  * bound to another loopback address), so the browser's Host and Origin are ones the server admits
  * and nothing in production code needs to know about it. While held, new connections are accepted
- * but not forwarded, so the test decides when the browser gets back in.
+ * but not forwarded, so the test decides when the browser gets back in. It can also delay what the
+ * event stream delivers while other requests go through, as a congested connection would.
  */
 final class CuttableProxy implements AutoCloseable {
+
+    private static final byte[] EVENTS_REQUEST = "GET /api/companion/events".getBytes(StandardCharsets.US_ASCII);
 
     private final ServerSocket listener;
     private final InetSocketAddress upstream;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicReference<CountDownLatch> gate = new AtomicReference<>(new CountDownLatch(0));
+    private final AtomicReference<CountDownLatch> eventsGate = new AtomicReference<>(new CountDownLatch(0));
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean refusing;
     private volatile boolean closed;
@@ -68,6 +73,16 @@ final class CuttableProxy implements AutoCloseable {
         gate.get().countDown();
     }
 
+    /** Keeps what the server sends on event streams from reaching the browser; other requests flow. */
+    void delayEvents() {
+        eventsGate.set(new CountDownLatch(1));
+    }
+
+    /** Delivers what the event streams held back, in order, and lets them flow again. */
+    void deliverEvents() {
+        eventsGate.get().countDown();
+    }
+
     private void acceptLoop() {
         while (!closed) {
             Socket client;
@@ -90,17 +105,18 @@ final class CuttableProxy implements AutoCloseable {
                 refuse(client);
                 return;
             }
-            if (!refusing && !gate.get().await(60, TimeUnit.SECONDS) || client.isClosed()) {
+            if (!gate.get().await(60, TimeUnit.SECONDS) || client.isClosed()) {
                 closeQuietly(client);
                 return;
             }
             Socket server = new Socket();
             open.add(server);
             server.connect(upstream, 10_000);
-            Thread back = new Thread(() -> pump(server, client), "proxy-down");
+            Link link = new Link();
+            Thread back = new Thread(() -> pump(server, client, link, false), "proxy-down");
             back.setDaemon(true);
             back.start();
-            pump(client, server);
+            pump(client, server, link, true);
         } catch (IOException | InterruptedException e) {
             closeQuietly(client);
         }
@@ -109,28 +125,52 @@ final class CuttableProxy implements AutoCloseable {
     private void refuse(Socket client) throws IOException {
         try (client) {
             client.getOutputStream().write(("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-                    + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             client.getOutputStream().flush();
         } finally {
             open.remove(client);
         }
     }
 
+    /** One browser connection; it carries an event stream once it has asked for one. */
+    private static final class Link {
+        volatile boolean events;
+    }
+
     /** Copies one direction until either side closes, then closes both. */
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, Link link, boolean fromBrowser) {
         byte[] buffer = new byte[8192];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                if (fromBrowser && contains(buffer, n, EVENTS_REQUEST)) {
+                    link.events = true;
+                }
+                if (!fromBrowser && link.events && !eventsGate.get().await(60, TimeUnit.SECONDS)) {
+                    return;
+                }
                 out.write(buffer, 0, n);
                 out.flush();
             }
-        } catch (IOException e) {
+        } catch (IOException | InterruptedException e) {
             // Cut or closed: both ends go below.
         } finally {
             closeQuietly(from);
             closeQuietly(to);
         }
+    }
+
+    private static boolean contains(byte[] buffer, int length, byte[] wanted) {
+        outer:
+        for (int i = 0; i + wanted.length <= length; i++) {
+            for (int j = 0; j < wanted.length; j++) {
+                if (buffer[i + j] != wanted[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     private void closeQuietly(Socket socket) {
@@ -146,6 +186,7 @@ final class CuttableProxy implements AutoCloseable {
     public void close() {
         closed = true;
         release();
+        deliverEvents();
         try {
             listener.close();
         } catch (IOException e) {

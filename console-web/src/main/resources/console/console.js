@@ -391,6 +391,17 @@ function updateTranscriptMeta() {
     : '';
 }
 
+function clearTranscript() {
+  dropPending();
+  model.items.clear();
+  view.transcript.replaceChildren();
+  model.olderStart = null;
+  model.oldestStart = null;
+  model.totalItems = 0;
+  model.awaitedTurn = null;
+  updateTranscriptMeta();
+}
+
 async function refreshTranscript() {
   const r = await requestJson('GET', `${API.transcript}?limit=${PAGE_SIZE}`);
   if (r.ok) applyPage(r.body);
@@ -740,7 +751,9 @@ function createEventStream() {
     source.addEventListener('reset', (event) => {
       const data = parse(event) || {};
       if (typeof data.latest_cursor === 'number') cursor = data.latest_cursor;
-      dropPending();
+      // The server may not be the one whose items are shown (an ephemeral server restarted): its
+      // sequences can name other items, so the view starts again from its newest page.
+      clearTranscript();
       announce('The live stream restarted; the transcript was reloaded.');
       refreshStatus();
       refreshTranscript();

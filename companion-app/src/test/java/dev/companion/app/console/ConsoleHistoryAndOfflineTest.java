@@ -76,6 +76,36 @@ class ConsoleHistoryAndOfflineTest {
     }
 
     @Test
+    void after_a_server_restart_the_console_shows_the_new_transcript_not_a_mix() throws Exception {
+        ScriptedConsoleServer first = ScriptedConsoleServer.start();
+        int port = first.port;
+        ConsolePage page = new ConsolePage(chromium.driver);
+        try {
+            page.open(first.console());
+            first.model.script("Remembered only by the first server.");
+            page.type("Hello first", Keys.ENTER);
+            page.awaitItemText(1, "Remembered only by the first server.");
+        } finally {
+            first.close();
+        }
+        page.await("the console to notice the server is gone", d -> !"live".equals(page.connection()));
+
+        // An ephemeral server started again: a new transcript, and cursors the console never saw.
+        try (ScriptedConsoleServer second = ScriptedConsoleServer.restartOn(port)) {
+            page.awaitConnection("live");
+            page.await("the transcript of the new server", d -> page.shownSequences().isEmpty());
+            assertThat(page.text("#transcript")).doesNotContain("Remembered only by the first server.");
+            assertThat(chromium.driver.findElement(By.id("transcript-empty")).isDisplayed()).isTrue();
+
+            second.model.script("Hello from the second server.");
+            page.type("Hello second", Keys.ENTER);
+            page.awaitItemText(1, "Hello from the second server.");
+            assertThat(page.shownSequences()).containsExactly(0L, 1L);
+            assertThat(page.itemText(0)).isEqualTo("Hello second");
+        }
+    }
+
+    @Test
     void the_offline_model_is_announced_as_not_live() {
         try (RunningServer server = AppLaunchers.serveWithNoModelAround()) {
             String limitation = server.status().transport().limitation().orElseThrow();

@@ -28,7 +28,7 @@ final class ScriptedConsoleServer implements AutoCloseable {
     final CompanionHttpServer server;
     final int port;
 
-    private ScriptedConsoleServer(String host, TranscriptStore store) {
+    private ScriptedConsoleServer(String host, int port, TranscriptStore store) {
         CompanionRuntime.Builder builder = CompanionRuntime.builder().prompts(new ClasspathPromptCatalog())
                 .model(model).turnTimeout(Duration.ofMinutes(2));
         if (store != null) {
@@ -36,21 +36,26 @@ final class ScriptedConsoleServer implements AutoCloseable {
         }
         this.runtime = builder.build();
         this.server = CompanionHttpServer.builder().companion(runtime.companion()).workers(runtime)
-                .host(host).port(0).console(getClass().getClassLoader(), "console/").build();
+                .host(host).port(port).console(getClass().getClassLoader(), "console/").build();
         this.port = server.start();
     }
 
     static ScriptedConsoleServer start() {
-        return new ScriptedConsoleServer("127.0.0.1", null);
+        return new ScriptedConsoleServer("127.0.0.1", 0, null);
+    }
+
+    /** A new server where an earlier one was: what a browser sees when the server restarts. */
+    static ScriptedConsoleServer restartOn(int port) {
+        return new ScriptedConsoleServer("127.0.0.1", port, null);
     }
 
     /** Bound to another loopback address, so a proxy can take 127.0.0.1 on the same port. */
     static ScriptedConsoleServer startOn(String host) {
-        return new ScriptedConsoleServer(host, null);
+        return new ScriptedConsoleServer(host, 0, null);
     }
 
     static ScriptedConsoleServer startWith(TranscriptStore store) {
-        return new ScriptedConsoleServer("127.0.0.1", store);
+        return new ScriptedConsoleServer("127.0.0.1", 0, store);
     }
 
     URI console() {

@@ -361,6 +361,9 @@ function upsertItem(item) {
   }
   view.transcript.insertBefore(li, before);
   model.items.set(item.sequence, { item, li });
+  // Items that arrive by the stream make the transcript longer than the last page said.
+  if (item.sequence + 1 > model.totalItems) model.totalItems = item.sequence + 1;
+  updateTranscriptMeta();
 }
 
 function applyPage(page, { older = false } = {}) {

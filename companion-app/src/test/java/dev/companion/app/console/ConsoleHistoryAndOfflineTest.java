@@ -63,12 +63,20 @@ class ConsoleHistoryAndOfflineTest {
             assertThat(page.shownSequences()).containsExactlyElementsOf(range(200, 300));
             assertThat(page.text("#transcript-info")).isEqualTo("Showing the newest 100 of 300 items.");
 
+            // New items arrive by the stream; the count grows with them.
+            server.model.script("answer 301");
+            page.type("question 300", Keys.ENTER);
+            page.awaitItemText(301, "answer 301");
+            page.await("the count to follow", d -> "Showing the newest 102 of 302 items.".equals(
+                    page.text("#transcript-info")));
+            assertThat(page.shownSequences()).containsExactlyElementsOf(range(200, 302));
+
             for (int pages = 3; pages <= 6; pages++) {
-                int expected = Math.min(300, pages * 50);
+                int expected = Math.min(302, pages * 50 + 2);
                 page.clickLoadOlder();
                 page.await(expected + " items", d -> page.shownSequences().size() == expected);
             }
-            assertThat(page.shownSequences()).containsExactlyElementsOf(range(0, 300));
+            assertThat(page.shownSequences()).containsExactlyElementsOf(range(0, 302));
             assertThat(page.itemText(0)).isEqualTo("question 0");
             assertThat(chromium.driver.findElement(By.id("load-older")).isDisplayed()).isFalse();
             assertThat(page.text("#transcript-info")).isEmpty();

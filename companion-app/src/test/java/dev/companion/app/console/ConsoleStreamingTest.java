@@ -116,6 +116,8 @@ class ConsoleStreamingTest {
         assertThat(page.text("#transcript li[data-pending='true'] .item-status")).isEqualTo("streaming");
         assertThat(page.itemText(0)).isEqualTo("Tell me a short story");
         chromium.screenshot(Path.of("target", "console-streaming.png"));
+        // The live region is for state changes and finished replies, not for every token.
+        assertThat(page.text("#announcer")).doesNotContain("Once upon");
 
         server.model.emit(", the **end**.");
         server.model.finish();
@@ -124,6 +126,8 @@ class ConsoleStreamingTest {
         assertThat(page.text("#transcript li[data-sequence='1'] .item-body strong")).isEqualTo("end");
         assertThat(page.pendingText()).isNull();
         page.await("state ready", d -> "ready".equals(page.state()));
+        page.await("the finished reply announced", d -> String.valueOf(page.text("#announcer"))
+                .contains("Reply finished. Once upon a time, the end."));
         assertThat(page.shownSequences()).containsExactly(0L, 1L);
         assertThat(Path.of("target", "console-streaming.png")).isNotEmptyFile();
     }

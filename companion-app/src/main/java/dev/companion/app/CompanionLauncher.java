@@ -49,9 +49,9 @@ final class CompanionLauncher implements Launcher {
     @Override
     public Session open(ConnectOptions options) {
         if (options.remote()) {
-            // The HTTP client that drives a remote server through the same ports is not built yet.
-            throw new CompanionException(CompanionState.REJECTED, Diagnostic.error(DiagnosticCode.INVALID_PARAMETER,
-                    "--url is not supported by this build yet; run the command without it to use the Companion in-process."));
+            URI base = options.url().get();
+            Optional<String> token = readToken(options.accessTokenFile());
+            return new RemoteSession(CompanionHttpServer.client(base, token), CompanionHttpServer.workersClient(base, token));
         }
         CompanionRuntime runtime = runtime(options.provider(), options.storage());
         return new LocalSession(runtime);
@@ -158,6 +158,14 @@ final class CompanionLauncher implements Launcher {
         @Override
         public void close() {
             runtime.close();
+        }
+    }
+
+    /** A Companion on another server, driven over its HTTP API through the same ports. */
+    private record RemoteSession(Companion companion, ListWorkersUseCase workers) implements Session {
+        @Override
+        public void close() {
+            // Nothing to stop: the server runs on; open event subscriptions are closed by their users.
         }
     }
 

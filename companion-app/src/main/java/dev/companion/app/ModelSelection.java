@@ -30,6 +30,9 @@ final class ModelSelection {
     static final String OPENAI_KEY_ENV = "OPENAI_API_KEY";
     static final String ANTHROPIC_KEY_ENV = "ANTHROPIC_API_KEY";
     static final Duration OLLAMA_PROBE = Duration.ofMillis(400);
+    /** A testing aid (docs/cli.md): the offline model's pause between words, to make its replies slow. */
+    static final String OFFLINE_PAUSE_ENV = "COMPANION_OFFLINE_PAUSE_MS";
+    static final long MAX_OFFLINE_PAUSE_MS = 10_000;
 
     private final Map<String, String> environment;
     private final PromptCatalog prompts;
@@ -47,6 +50,10 @@ final class ModelSelection {
     }
 
     LanguageModel select(ProviderOptions options) {
+        if (options.model().isPresent() && options.model().get().isBlank()) {
+            throw notConfigured("--model must name a model.");
+        }
+        options.baseUrl().ifPresent(ModelSelection::requireHttp);
         return switch (options.provider()) {
             case OFFLINE -> offline("--provider offline: the offline model was asked for.");
             case OPENAI -> LanguageModels.create(openAi(options, options.baseUrl()
@@ -119,13 +126,36 @@ final class ModelSelection {
     }
 
     private LanguageModel offline(String reason) {
-        return new OfflineLanguageModel(prompts, OfflineLanguageModel.DEFAULT_PAUSE, Optional.of(reason));
+        return new OfflineLanguageModel(prompts, offlinePause(), Optional.of(reason));
+    }
+
+    private Duration offlinePause() {
+        String value = environment.get(OFFLINE_PAUSE_ENV);
+        if (value == null || value.isBlank()) {
+            return OfflineLanguageModel.DEFAULT_PAUSE;
+        }
+        try {
+            long millis = Long.parseLong(value.strip());
+            if (millis >= 0 && millis <= MAX_OFFLINE_PAUSE_MS) {
+                return Duration.ofMillis(millis);
+            }
+        } catch (NumberFormatException e) {
+            // Said below, with the accepted range.
+        }
+        throw new CompanionException(CompanionState.REJECTED, Diagnostic.error(DiagnosticCode.INVALID_PARAMETER,
+                OFFLINE_PAUSE_ENV + " must be a whole number of milliseconds from 0 to " + MAX_OFFLINE_PAUSE_MS + "."));
     }
 
     private static void requireHttp(URI baseUrl) {
         String scheme = baseUrl.getScheme();
         if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || baseUrl.getHost() == null) {
             throw notConfigured("--base-url must be an http:// or https:// URL with a host.");
+        }
+        // The provider adapter refuses these too, but as an IllegalArgumentException the CLI would
+        // report as an internal error; the URL itself is not repeated, as it may hold a password.
+        if (baseUrl.getRawUserInfo() != null || baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
+            throw notConfigured("--base-url must not carry a user name, password, query or fragment; "
+                    + "give the key with --api-key-env or --api-key-file.");
         }
     }
 

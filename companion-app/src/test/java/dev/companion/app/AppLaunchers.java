@@ -1,31 +1,23 @@
 package dev.companion.app;
 
-import dev.companion.adapter.cli.CompanionCommandLine.ProviderChoice;
-import dev.companion.adapter.cli.CompanionCommandLine.ProviderOptions;
-import dev.companion.adapter.cli.CompanionCommandLine.RunningServer;
-import dev.companion.adapter.cli.CompanionCommandLine.ServeOptions;
-import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.Launcher;
 import dev.companion.prompts.ClasspathPromptCatalog;
 
 import java.util.Map;
-import java.util.Optional;
 
-/** The launcher as `companion serve` wires it, for tests in other packages (the console's browser tests). */
+/**
+ * The real composition root for tests in other packages (the launcher and model selection are
+ * package-private): the environment is the map given, so a test's key never touches the process's
+ * environment; no Ollama probe; transcripts in memory.
+ */
 public final class AppLaunchers {
 
     private AppLaunchers() {
     }
 
-    /**
-     * Serves on an ephemeral loopback port with the model `auto` picks on a machine with no keys and
-     * no Ollama: the offline one. The transcript is kept in memory.
-     */
-    public static RunningServer serveWithNoModelAround() {
+    public static Launcher inMemory(Map<String, String> environment) {
         ClasspathPromptCatalog prompts = new ClasspathPromptCatalog();
-        CompanionLauncher launcher = new CompanionLauncher(prompts, new ModelSelection(Map.of(), prompts, () -> false),
+        return new CompanionLauncher(prompts, new ModelSelection(Map.copyOf(environment), prompts, () -> false),
                 CompanionLauncher.Storage.inMemory());
-        return launcher.serve(new ServeOptions("127.0.0.1", 0, new ProviderOptions(ProviderChoice.AUTO,
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
-                new StorageOptions(Optional.empty(), true), Optional.empty()));
     }
 }

@@ -75,6 +75,20 @@ class ModelSelectionTest {
     }
 
     @Test
+    void the_offline_pause_variable_takes_milliseconds_and_refuses_anything_else() {
+        assertThat(select(Map.of(ModelSelection.OFFLINE_PAUSE_ENV, "0"), false, options(ProviderChoice.OFFLINE)).kind())
+                .isEqualTo("offline");
+        assertThat(select(Map.of(ModelSelection.OFFLINE_PAUSE_ENV, " 40 "), false, options(ProviderChoice.AUTO)).kind())
+                .isEqualTo("offline");
+        for (String bad : new String[] {"-1", "1.5", "fast", "10001"}) {
+            assertThatExceptionOfType(CompanionException.class)
+                    .isThrownBy(() -> select(Map.of(ModelSelection.OFFLINE_PAUSE_ENV, bad), false,
+                            options(ProviderChoice.OFFLINE)))
+                    .satisfies(e -> assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.INVALID_PARAMETER));
+        }
+    }
+
+    @Test
     void anthropic_without_a_key_refuses_to_start_with_a_typed_error() {
         assertThatExceptionOfType(CompanionException.class)
                 .isThrownBy(() -> select(Map.of(), false, options(ProviderChoice.ANTHROPIC)))
@@ -130,5 +144,29 @@ class ModelSelectionTest {
                 .isThrownBy(() -> select(Map.of(), false, new ProviderOptions(ProviderChoice.OPENAI, Optional.empty(),
                         Optional.of(URI.create("file:///etc/passwd")), Optional.empty(), Optional.empty())))
                 .satisfies(e -> assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_NOT_CONFIGURED));
+    }
+
+    @Test
+    void a_base_url_with_credentials_or_a_query_or_a_blank_model_is_a_typed_error_not_an_internal_one() {
+        for (ProviderChoice choice : new ProviderChoice[] {ProviderChoice.OPENAI, ProviderChoice.ANTHROPIC,
+                ProviderChoice.AUTO}) {
+            for (String url : new String[] {"http://user:hunter2@127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1?key=hunter2"}) {
+                assertThatExceptionOfType(CompanionException.class)
+                        .isThrownBy(() -> select(Map.of("ANTHROPIC_API_KEY", CANARY), false, new ProviderOptions(choice,
+                                Optional.empty(), Optional.of(URI.create(url)), Optional.empty(), Optional.empty())))
+                        .satisfies(e -> {
+                            assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_NOT_CONFIGURED);
+                            assertThat(e.getMessage()).contains("--base-url").doesNotContain("hunter2");
+                        });
+            }
+            assertThatExceptionOfType(CompanionException.class)
+                    .isThrownBy(() -> select(Map.of("ANTHROPIC_API_KEY", CANARY), false, new ProviderOptions(choice,
+                            Optional.of(" "), Optional.of(URI.create("http://127.0.0.1:8080/v1")), Optional.empty(),
+                            Optional.empty())))
+                    .satisfies(e -> {
+                        assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_NOT_CONFIGURED);
+                        assertThat(e.getMessage()).contains("--model");
+                    });
+        }
     }
 }

@@ -12,9 +12,14 @@ final class Commands {
     }
 
     static CommandLine build(Launcher launcher, String version, InputStream stdin) {
+        return build(launcher, version, stdin, Interrupts.terminal());
+    }
+
+    /** As the composition root's command line, with {@code chat} hearing Ctrl-C from {@code interrupts}. */
+    static CommandLine build(Launcher launcher, String version, InputStream stdin, Interrupts interrupts) {
         CommandLine top = new CommandLine(new TopCommand());
         top.addSubcommand(new ServeCommand(launcher));
-        top.addSubcommand(new ChatCommand(launcher, stdin));
+        top.addSubcommand(new ChatCommand(launcher, stdin, interrupts));
         top.addSubcommand(new SendCommand(launcher, stdin));
         top.addSubcommand(new StatusCommand(launcher));
         top.addSubcommand(new TranscriptCommand(launcher));

@@ -3,14 +3,17 @@ package dev.companion.adapter.cli;
 import dev.companion.adapter.cli.CompanionCommandLine.ExitCodes;
 import dev.companion.adapter.cli.CompanionCommandLine.Launcher;
 import dev.companion.adapter.cli.CompanionCommandLine.Session;
+import dev.companion.core.TranscriptExport;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptPage;
 import dev.companion.core.model.TranscriptQuery;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.OptionalLong;
 
 @Command(name = "transcript", mixinStandardHelpOptions = true,
@@ -19,7 +22,9 @@ import java.util.OptionalLong;
         footerHeading = "%nExamples:%n",
         footer = {"  companion transcript                  # the newest " + TranscriptQuery.DEFAULT_LIMIT + " items",
                 "  companion transcript --start 0 --limit 10",
-                "  companion transcript --json | jq '.items[].content'"})
+                "  companion transcript --json | jq '.items[].content'",
+                "  companion transcript --export markdown > conversation.md",
+                "  companion transcript --export json --url http://127.0.0.1:8765"})
 final class TranscriptCommand extends ClientCommand {
 
     @Option(names = "--start", paramLabel = "N",
@@ -30,12 +35,22 @@ final class TranscriptCommand extends ClientCommand {
             description = "How many items at most (default: ${DEFAULT-VALUE}, at most " + TranscriptQuery.MAX_LIMIT + ").")
     int limit = TranscriptQuery.DEFAULT_LIMIT;
 
+    /** The formats the whole conversation can be written in. */
+    enum ExportFormat { markdown, json }
+
+    @Option(names = "--export", paramLabel = "FORMAT",
+            description = "Write the whole conversation instead of one page: ${COMPLETION-CANDIDATES}.")
+    ExportFormat export;
+
     TranscriptCommand(Launcher launcher) {
         super(launcher);
     }
 
     @Override
     public Integer call() {
+        if (export != null) {
+            return export();
+        }
         TranscriptQuery query = new TranscriptQuery(start == null ? OptionalLong.empty() : OptionalLong.of(start), limit);
         TranscriptPage page;
         try (Session session = open()) {
@@ -46,6 +61,32 @@ final class TranscriptCommand extends ClientCommand {
         } else {
             print(out(), err(), Palette.detect(), page);
         }
+        return ExitCodes.OK;
+    }
+
+    /** Streams every item, a page at a time, so a long conversation never sits in memory whole. */
+    private int export() {
+        if (start != null) {
+            throw new ParameterException(spec.commandLine(), "--export writes the whole conversation; leave out --start");
+        }
+        PrintWriter out = out();
+        Instant exportedAt = Instant.now();
+        try (Session session = open()) {
+            if (export == ExportFormat.markdown) {
+                out.print(TranscriptExport.markdownHeading(session.companion().status().worker().label(), exportedAt));
+                TranscriptExport.eachItem(session.companion(), item -> out.print(TranscriptExport.markdown(item)));
+            } else {
+                out.print("{\"state\":\"ready\",\"exported_at\":" + Json.write(exportedAt.toString()) + ",\"items\":[");
+                boolean[] first = {true};
+                long count = TranscriptExport.eachItem(session.companion(), item -> {
+                    out.print(first[0] ? "" : ",");
+                    out.print(Json.write(Views.item(item)));
+                    first[0] = false;
+                });
+                out.println("],\"total_items\":" + count + ",\"diagnostics\":[]}");
+            }
+        }
+        out.flush();
         return ExitCodes.OK;
     }
 

@@ -30,6 +30,7 @@ final class TurnFollower {
     private static final Duration AFTER_RESET = Duration.ofHours(1);
 
     private final Companion companion;
+    private final Inbox inbox = new Inbox();
 
     TurnFollower(Companion companion) {
         this.companion = companion;
@@ -42,26 +43,42 @@ final class TurnFollower {
 
         record Ended(SendResult.Accepted accepted, TurnOutcome outcome) implements Result {
         }
+
+        /** {@link #stopWaiting()} was called before the turn ended; it may still be running. */
+        record Abandoned(SendResult.Accepted accepted) implements Result {
+        }
     }
 
     Result send(SendMessageCommand command, Consumer<String> deltas) throws InterruptedException {
-        Inbox inbox = new Inbox();
+        return send(command, turn -> { }, deltas);
+    }
+
+    /**
+     * As {@link #send(SendMessageCommand, Consumer)}, telling {@code accepted} the turn's id as soon
+     * as the message is accepted, before any of the reply is shown (so it can be cancelled).
+     */
+    Result send(SendMessageCommand command, Consumer<TurnId> accepted, Consumer<String> deltas)
+            throws InterruptedException {
         try (Subscription ignored = companion.subscribe(companion.latestCursor(), inbox)) {
             SendResult result = companion.send(command);
-            if (!(result instanceof SendResult.Accepted accepted)) {
+            if (!(result instanceof SendResult.Accepted acceptance)) {
                 return new Result.NotAccepted(result);
             }
-            TurnId turn = accepted.turn().id();
+            TurnId turn = acceptance.turn().id();
+            accepted.accept(turn);
             StringBuilder shown = new StringBuilder();
             while (true) {
                 Object next = inbox.queue.take();
+                if (next == Marker.STOP) {
+                    return new Result.Abandoned(acceptance);
+                }
                 if (next instanceof CompanionEvent.TextDelta delta && delta.turnId().equals(turn)) {
                     shown.append(delta.text());
                     deltas.accept(delta.text());
                 } else if (next instanceof CompanionEvent.TurnEnded ended && ended.outcome().turnId().equals(turn)) {
-                    return new Result.Ended(accepted, ended.outcome());
-                } else if (next instanceof Reset) {
-                    return new Result.Ended(accepted, afterReset(turn, shown, deltas));
+                    return new Result.Ended(acceptance, ended.outcome());
+                } else if (next == Marker.RESET) {
+                    return new Result.Ended(acceptance, afterReset(turn, shown, deltas));
                 }
             }
         }
@@ -86,7 +103,15 @@ final class TurnFollower {
         return outcome.get();
     }
 
-    private enum Reset { MARKER }
+    /**
+     * Ends the wait of {@link #send} from another thread (it returns {@link Result.Abandoned}); the
+     * turn itself goes on unless it is cancelled too.
+     */
+    void stopWaiting() {
+        inbox.queue.add(Marker.STOP);
+    }
+
+    private enum Marker { RESET, STOP }
 
     /** Hands events off to the reading thread at once, as the listener contract asks. */
     private static final class Inbox implements EventListener {
@@ -99,7 +124,7 @@ final class TurnFollower {
 
         @Override
         public void onReset(long latestCursor) {
-            queue.add(Reset.MARKER);
+            queue.add(Marker.RESET);
         }
     }
 }

@@ -1,21 +1,32 @@
 package dev.companion.adapter.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.companion.core.CancelCommand;
 import dev.companion.core.Companion;
 import dev.companion.core.ListWorkersUseCase;
 import dev.companion.core.SendMessageCommand;
 import dev.companion.core.SendResult;
+import dev.companion.core.TranscriptExport;
 import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
+import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptQuery;
 import dev.companion.core.model.Turn;
 import dev.companion.core.model.TurnId;
 import dev.companion.core.model.TurnOutcome;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
@@ -44,7 +55,8 @@ final class CompanionApi {
     }
 
     void status(HttpServerExchange exchange) {
-        Responses.json(exchange, 200, Wire.StatusJson.of(companion.status(), completion));
+        long latestCursor = companion.latestCursor();
+        Responses.json(exchange, 200, Wire.StatusJson.of(companion.status(), latestCursor, completion));
     }
 
     void workers(HttpServerExchange exchange) {
@@ -60,6 +72,62 @@ final class CompanionApi {
                 ? (int) Math.min(limit.getAsLong(), Integer.MAX_VALUE) // the core clamps it, with a diagnostic
                 : TranscriptQuery.DEFAULT_LIMIT;
         Responses.json(exchange, 200, Wire.PageJson.of(companion.transcript(new TranscriptQuery(start, pageSize))));
+    }
+
+    /**
+     * The whole conversation as one download, {@code format=json} (the default) or
+     * {@code format=markdown}. Items are read a page at a time and streamed, so a long transcript
+     * never sits in memory whole.
+     */
+    void export(HttpServerExchange exchange) throws IOException {
+        String format = single(exchange.getQueryParameters(), "format").orElse("json");
+        if (!format.equals("json") && !format.equals("markdown")) {
+            throw Rejection.invalidParameter("format must be json or markdown.");
+        }
+        // Read once before any byte is sent, so a store that cannot be read is still a JSON error answer.
+        companion.transcript(TranscriptQuery.from(0, 0));
+        Instant exportedAt = Instant.now();
+        boolean json = format.equals("json");
+        exchange.setStatusCode(200);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, json ? Responses.JSON_UTF8 : "text/markdown; charset=utf-8");
+        exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION,
+                "attachment; filename=\"companion-transcript." + (json ? "json" : "md") + "\"");
+        OutputStream out = exchange.getOutputStream();
+        if (json) {
+            try (JsonGenerator generator = Json.MAPPER.createGenerator(out)) {
+                generator.writeStartObject();
+                generator.writeStringField("state", CompanionState.READY.wireName());
+                generator.writeStringField("exported_at", exportedAt.toString());
+                generator.writeArrayFieldStart("items");
+                long count = TranscriptExport.eachItem(companion, item -> writeItem(generator, item));
+                generator.writeEndArray();
+                generator.writeNumberField("total_items", count);
+                generator.writeArrayFieldStart("diagnostics");
+                generator.writeEndArray();
+                generator.writeEndObject();
+            }
+        } else {
+            Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+            writer.write(TranscriptExport.markdownHeading(companion.status().worker().label(), exportedAt));
+            TranscriptExport.eachItem(companion, item -> write(writer, TranscriptExport.markdown(item)));
+            writer.flush();
+        }
+    }
+
+    private static void writeItem(JsonGenerator generator, TranscriptItem item) {
+        try {
+            Json.MAPPER.writeValue(generator, Wire.ItemJson.of(item));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void write(Writer writer, String text) {
+        try {
+            writer.write(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     void send(HttpServerExchange exchange) throws InterruptedException {
@@ -167,6 +235,17 @@ final class CompanionApi {
             throw Rejection.invalidParameter(name + " must be a whole number, 0 or more.");
         }
         return Long.parseLong(value);
+    }
+
+    private static Optional<String> single(Map<String, Deque<String>> query, String name) {
+        Deque<String> values = query.get(name);
+        if (values == null) {
+            return Optional.empty();
+        }
+        if (values.size() != 1) {
+            throw Rejection.invalidParameter(name + " must be given once.");
+        }
+        return Optional.of(values.getFirst());
     }
 
     private static boolean flag(Map<String, Deque<String>> query, String name) {

@@ -63,6 +63,24 @@ public final class CompanionHttpServer implements AutoCloseable {
     }
 
     /**
+     * A Companion on the server at {@code base} (e.g. {@code http://127.0.0.1:8765/}), driven over
+     * this API: the same ports as an in-process one, events included (followed over the event
+     * stream, resuming with {@code Last-Event-ID} after a dropped connection). A server that does
+     * not answer is a {@link CompanionException} with {@code server_unreachable}; a refusal carries
+     * the server's own diagnostic.
+     *
+     * @param accessToken the server's access token, when it requires one
+     */
+    public static Companion client(URI base, Optional<String> accessToken) {
+        return new HttpCompanion(base, accessToken);
+    }
+
+    /** The workers of the server at {@code base}, listed over this API; see {@link #client}. */
+    public static ListWorkersUseCase workersClient(URI base, Optional<String> accessToken) {
+        return new HttpCompanion(base, accessToken);
+    }
+
+    /**
      * Binds and starts serving; returns the port actually bound (useful with port 0).
      *
      * @throws CompanionException with diagnostic {@code port_in_use} when the port is taken, or
@@ -127,6 +145,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         Router router = new Router()
                 .route("GET", "/api/companion/status", api::status)
                 .route("GET", "/api/companion/transcript", api::transcript)
+                .route("GET", "/api/companion/transcript/export", api::export)
                 .route("POST", "/api/companion/messages", api::send)
                 .route("POST", "/api/companion/cancel", api::cancel)
                 .route("GET", "/api/companion/events", events.handler())

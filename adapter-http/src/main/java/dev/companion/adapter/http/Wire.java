@@ -82,12 +82,12 @@ final class Wire {
     }
 
     record StatusJson(String state, WorkerJson worker, String authority, String runningTurnId,
-                      TransportJson transport, ProviderJson provider, LimitsJson limits,
+                      long latestCursor, TransportJson transport, ProviderJson provider, LimitsJson limits,
                       List<DiagnosticJson> diagnostics) {
         /** Over HTTP the transport is this server's, not the runtime's; the runtime's limitation still holds. */
-        static StatusJson of(CompanionStatus status, String completion) {
+        static StatusJson of(CompanionStatus status, long latestCursor, String completion) {
             return new StatusJson(status.state().wireName(), WorkerJson.of(status.worker()), status.authority(),
-                    status.runningTurn().map(TurnId::value).orElse(null),
+                    status.runningTurn().map(TurnId::value).orElse(null), latestCursor,
                     new TransportJson("http_json", completion, status.transport().limitation().orElse(null)),
                     ProviderJson.of(status.provider()), LimitsJson.CURRENT, DiagnosticJson.all(status.diagnostics()));
         }

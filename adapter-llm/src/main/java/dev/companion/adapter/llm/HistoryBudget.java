@@ -5,6 +5,7 @@ import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.model.Role;
 import dev.companion.core.port.ChatMessage;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,6 +19,24 @@ final class HistoryBudget {
     }
 
     private HistoryBudget() {
+    }
+
+    /**
+     * The same conversation with roles alternating, as many chat templates (llama.cpp's among them)
+     * require: a reply that failed before any text leaves two user messages side by side, and those
+     * are sent as one, joined by a blank line. Nothing is added or dropped.
+     */
+    static List<ChatMessage> alternating(List<ChatMessage> messages) {
+        List<ChatMessage> joined = new ArrayList<>(messages.size());
+        for (ChatMessage message : messages) {
+            int last = joined.size() - 1;
+            if (last >= 0 && joined.get(last).role() == message.role()) {
+                joined.set(last, new ChatMessage(message.role(), joined.get(last).content() + "\n\n" + message.content()));
+            } else {
+                joined.add(message);
+            }
+        }
+        return joined;
     }
 
     static Trimmed trim(List<ChatMessage> messages, int budgetChars) {

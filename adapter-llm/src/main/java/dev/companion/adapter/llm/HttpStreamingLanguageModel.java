@@ -81,7 +81,7 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         if (cancellation.isCancelled()) {
             return cancelled(notes);
         }
-        HttpRequest httpRequest = request(request.systemPrompt(), trimmed.messages());
+        HttpRequest httpRequest = request(request.systemPrompt(), HistoryBudget.alternating(trimmed.messages()));
         Gate gate = new Gate(sink);
         try (Watchdog watchdog = new Watchdog(settings.timeouts())) {
             cancellation.onCancel(() -> {

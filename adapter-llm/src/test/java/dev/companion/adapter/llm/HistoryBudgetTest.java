@@ -19,6 +19,15 @@ class HistoryBudgetTest {
             new ChatMessage(Role.USER, "123"));
 
     @Test
+    void same_role_neighbours_are_joined_and_alternating_history_is_left_alone() {
+        assertThat(HistoryBudget.alternating(HISTORY)).isEqualTo(HISTORY);
+        assertThat(HistoryBudget.alternating(List.of(new ChatMessage(Role.USER, "a"), new ChatMessage(Role.USER, "b"),
+                new ChatMessage(Role.ASSISTANT, "c"), new ChatMessage(Role.USER, "d"))))
+                .containsExactly(new ChatMessage(Role.USER, "a\n\nb"), new ChatMessage(Role.ASSISTANT, "c"),
+                        new ChatMessage(Role.USER, "d"));
+    }
+
+    @Test
     void history_within_the_budget_is_sent_whole_without_a_diagnostic() {
         HistoryBudget.Trimmed trimmed = HistoryBudget.trim(HISTORY, 33);
 

@@ -98,6 +98,20 @@ class OpenAiCompatibleLanguageModelTest {
     }
 
     @Test
+    void two_user_messages_side_by_side_are_sent_as_one_so_roles_alternate() throws Exception {
+        fake.then(Response.stream(FakeProvider.fixture(STREAM)));
+        ModelRequest request = new ModelRequest(Calls.SYSTEM_PROMPT, List.of(
+                new ChatMessage(Role.USER, "first try"), new ChatMessage(Role.USER, "second try")));
+
+        Calls.call(model(), request, new CancellationSignal());
+
+        JsonNode messages = Json.MAPPER.readTree(fake.received().get(0).body()).path("messages");
+        assertThat(messages).hasSize(2);
+        assertThat(messages.get(1).path("role").asText()).isEqualTo("user");
+        assertThat(messages.get(1).path("content").asText()).isEqualTo("first try\n\nsecond try");
+    }
+
+    @Test
     void a_local_server_needs_no_key_and_gets_no_authorization_header() {
         fake.then(Response.stream(FakeProvider.fixture(STREAM)));
 

@@ -1,6 +1,10 @@
 package dev.companion.app.console;
 
+import dev.companion.adapter.cli.CompanionCommandLine.ProviderChoice;
+import dev.companion.adapter.cli.CompanionCommandLine.ProviderOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.RunningServer;
+import dev.companion.adapter.cli.CompanionCommandLine.ServeOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
 import dev.companion.app.AppLaunchers;
 import dev.companion.core.model.ItemStatus;
 import dev.companion.core.model.Role;
@@ -14,6 +18,8 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 
 import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -115,7 +121,10 @@ class ConsoleHistoryAndOfflineTest {
 
     @Test
     void the_offline_model_is_announced_as_not_live() {
-        try (RunningServer server = AppLaunchers.serveWithNoModelAround()) {
+        // `auto` on a machine with no keys and no Ollama: the offline model, as `companion serve` has it.
+        try (RunningServer server = AppLaunchers.inMemory(Map.of()).serve(new ServeOptions("127.0.0.1", 0,
+                new ProviderOptions(ProviderChoice.AUTO, Optional.empty(), Optional.empty(), Optional.empty(),
+                        Optional.empty()), new StorageOptions(Optional.empty(), true), Optional.empty()))) {
             String limitation = server.status().transport().limitation().orElseThrow();
             ConsolePage page = new ConsolePage(chromium.driver).open(server.consoleUri());
 

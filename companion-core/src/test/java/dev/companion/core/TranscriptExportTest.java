@@ -1,0 +1,72 @@
+package dev.companion.core;
+
+import dev.companion.core.model.ItemStatus;
+import dev.companion.core.model.Role;
+import dev.companion.core.model.TranscriptItem;
+import dev.companion.core.model.TranscriptPage;
+import dev.companion.core.model.TurnId;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TranscriptExportTest {
+
+    private static List<TranscriptItem> items(int count) {
+        List<TranscriptItem> items = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            items.add(new TranscriptItem(i, i % 2 == 0 ? Role.USER : Role.ASSISTANT, "text " + i,
+                    Instant.parse("2026-11-24T10:00:00Z"), "java", ItemStatus.COMPLETED, TurnId.random()));
+        }
+        return items;
+    }
+
+    /** A transcript read through the port, counting the pages asked for. */
+    private static final class Pages implements ReadTranscriptUseCase {
+        final List<TranscriptItem> all;
+        int reads;
+
+        Pages(List<TranscriptItem> all) {
+            this.all = all;
+        }
+
+        @Override
+        public TranscriptPage transcript(dev.companion.core.model.TranscriptQuery query) {
+            reads++;
+            var window = query.window(all.size());
+            return TranscriptPage.of(window, all.size(),
+                    all.subList((int) window.start(), (int) window.start() + window.count()), List.of());
+        }
+    }
+
+    @Test
+    void every_item_is_handed_over_in_order_a_page_at_a_time() {
+        Pages pages = new Pages(items(450));
+        List<Long> seen = new ArrayList<>();
+        long count = TranscriptExport.eachItem(pages, item -> seen.add(item.sequence()));
+        assertThat(count).isEqualTo(450);
+        assertThat(seen).hasSize(450).isSorted().doesNotHaveDuplicates();
+        assertThat(pages.reads).isEqualTo(3);
+    }
+
+    @Test
+    void an_empty_transcript_exports_nothing() {
+        assertThat(TranscriptExport.eachItem(new Pages(List.of()), item -> {
+            throw new AssertionError("no items expected");
+        })).isZero();
+    }
+
+    @Test
+    void markdown_says_who_when_and_how_a_reply_ended() {
+        TranscriptItem cancelled = new TranscriptItem(1, Role.ASSISTANT, "half", Instant.parse("2026-11-24T10:00:00Z"),
+                "offline", ItemStatus.CANCELLED, TurnId.random());
+        assertThat(TranscriptExport.markdown(cancelled))
+                .isEqualTo("\n## Companion · 2026-11-24T10:00:00Z (cancelled)\n\nhalf\n");
+        assertThat(TranscriptExport.markdown(items(1).get(0))).startsWith("\n## You · ");
+        assertThat(TranscriptExport.markdownHeading("Companion", Instant.EPOCH))
+                .isEqualTo("# Conversation with Companion\n\nExported 1970-01-01T00:00:00Z\n");
+    }
+}

@@ -361,6 +361,9 @@ function upsertItem(item) {
   }
   view.transcript.insertBefore(li, before);
   model.items.set(item.sequence, { item, li });
+  // Items that arrive by the stream make the transcript longer than the last page said.
+  if (item.sequence + 1 > model.totalItems) model.totalItems = item.sequence + 1;
+  updateTranscriptMeta();
 }
 
 function applyPage(page, { older = false } = {}) {
@@ -389,6 +392,17 @@ function updateTranscriptMeta() {
   view.transcriptInfo.textContent = model.totalItems > shown
     ? `Showing the newest ${formatCount(shown)} of ${formatCount(model.totalItems)} items.`
     : '';
+}
+
+function clearTranscript() {
+  dropPending();
+  model.items.clear();
+  view.transcript.replaceChildren();
+  model.olderStart = null;
+  model.oldestStart = null;
+  model.totalItems = 0;
+  model.awaitedTurn = null;
+  updateTranscriptMeta();
 }
 
 async function refreshTranscript() {
@@ -423,6 +437,9 @@ function findReply(turnId) {
 
 function startPending(turnId) {
   if (model.pending && model.pending.turnId === turnId) return model.pending;
+  // The cancel's answer travels on its own connection and can overtake the stream's last pieces:
+  // a turn already shown as ended never gets a streaming bubble again.
+  if (model.finishedTurns.has(turnId)) return null;
   dropPending();
   const wasNearBottom = nearBottom();
   const li = itemElement({ sequence: -1, role: 'assistant', content: '', status: 'streaming', source: null, created_at: null });
@@ -444,6 +461,7 @@ function startPending(turnId) {
 
 function appendPending(turnId, text) {
   const pending = model.pending && model.pending.turnId === turnId ? model.pending : startPending(turnId);
+  if (!pending) return;
   pending.text += text;
   if (pending.timer === null) {
     pending.timer = window.setTimeout(() => {
@@ -736,7 +754,9 @@ function createEventStream() {
     source.addEventListener('reset', (event) => {
       const data = parse(event) || {};
       if (typeof data.latest_cursor === 'number') cursor = data.latest_cursor;
-      dropPending();
+      // The server may not be the one whose items are shown (an ephemeral server restarted): its
+      // sequences can name other items, so the view starts again from its newest page.
+      clearTranscript();
       announce('The live stream restarted; the transcript was reloaded.');
       refreshStatus();
       refreshTranscript();

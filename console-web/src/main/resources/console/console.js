@@ -86,7 +86,7 @@ const model = {
   finishedTurns: new Set(),  // turns whose end was already shown (a cancel and its event both report it)
   sending: false,
   statusDiagnostics: [],
-  actionDiagnostics: [],     // { source, list }
+  actionDiagnostics: new Map(), // source ('send', 'reply', 'cancel', …) -> its latest diagnostics
   updates: null,
 };
 
@@ -554,15 +554,23 @@ async function refreshStatus() {
 
 // ---------------------------------------------------------------- diagnostics panel
 
+// Each source keeps its latest diagnostics, so a late answer of one (the 202 of a send whose whole
+// turn already streamed in) never wipes another's (the reply's failure). A new send starts afresh.
 function noteAction(source, list) {
-  model.actionDiagnostics = list.length ? [{ source, list }] : [];
+  if (list.length) model.actionDiagnostics.set(source, list);
+  else model.actionDiagnostics.delete(source);
+  renderDiagnostics();
+}
+
+function clearActionDiagnostics() {
+  model.actionDiagnostics.clear();
   renderDiagnostics();
 }
 
 function renderDiagnostics() {
   const rows = [];
-  for (const group of model.actionDiagnostics) {
-    for (const d of group.list) rows.push({ ...d, source: group.source });
+  for (const [source, list] of model.actionDiagnostics) {
+    for (const d of list) rows.push({ ...d, source });
   }
   for (const d of model.statusDiagnostics) rows.push({ ...d, source: 'status' });
   const lis = rows.map((d) => {
@@ -602,7 +610,8 @@ function finishTurn(turnId, endState, reply, diagnostics) {
   const replyText = shown ? shown.li.querySelector('.item-body').textContent : pendingText;
   if (model.awaitedTurn === turnId) model.awaitedTurn = null;
   const detail = messagesOf(diagnostics || []);
-  const label = { completed: 'Reply finished.', cancelled: 'Reply cancelled.', timeout: 'Reply timed out.', error: 'Reply failed.' }[endState]
+  const label = { completed: 'Reply finished.', cancelled: 'Reply cancelled.', timeout: 'Reply timed out.', error: 'Reply failed.',
+    busy: 'The provider is busy; try again shortly.' }[endState]
     || `Reply ended: ${words(endState)}.`;
   showOutcome(endState, [label, endState === 'completed' ? '' : detail].filter(Boolean).join(' '));
   const excerpt = replyText ? String(replyText).replace(/\s+/g, ' ').trim().slice(0, ANNOUNCE_REPLY_CHARS) : '';
@@ -716,7 +725,9 @@ function createEventStream() {
   };
   for (const [name, endState] of Object.entries(TURN_END_EVENTS)) {
     handlers[name] = (data) => {
-      finishTurn(data.turn_id, endState, data.reply || null, diagnosticsOf(data));
+      // A failed turn says which: error, or busy when the provider asked to slow down.
+      const state = name === 'turn_failed' && data.state === 'busy' ? 'busy' : endState;
+      finishTurn(data.turn_id, state, data.reply || null, diagnosticsOf(data));
       setText(view.statusTurn, null, 'none');
       refreshStatus();
       if (!data.reply) refreshTranscript();
@@ -832,6 +843,7 @@ async function send() {
   }
   model.sending = true;
   view.send.disabled = true;
+  clearActionDiagnostics();
   showOutcome('sending', 'Sending…');
   const r = await requestJson('POST', API.messages, { content });
   model.sending = false;

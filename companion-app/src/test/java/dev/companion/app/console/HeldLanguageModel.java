@@ -3,6 +3,7 @@ package dev.companion.app.console;
 import dev.companion.core.model.ProviderInfo;
 import dev.companion.core.port.CancellationSignal;
 import dev.companion.core.port.LanguageModel;
+import dev.companion.core.port.LanguageModelException;
 import dev.companion.core.port.ModelRequest;
 import dev.companion.core.port.ModelResult;
 import dev.companion.core.port.TextSink;
@@ -35,6 +36,11 @@ final class HeldLanguageModel implements LanguageModel {
 
     void finish() {
         pieces.add(END);
+    }
+
+    /** Ends the reply with this failure, as a provider adapter would report it. */
+    void fail(LanguageModelException failure) {
+        pieces.add(failure);
     }
 
     /** Queues a whole reply, so it streams as soon as the model is asked. */
@@ -76,6 +82,9 @@ final class HeldLanguageModel implements LanguageModel {
             }
             if (next instanceof String piece) {
                 sink.accept(piece);
+            }
+            if (next instanceof LanguageModelException failure) {
+                throw failure;
             }
         }
     }

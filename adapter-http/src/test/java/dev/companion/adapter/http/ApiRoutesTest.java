@@ -90,6 +90,29 @@ class ApiRoutesTest {
     }
 
     @Test
+    void of_one_hundred_concurrent_messages_exactly_one_is_accepted_and_the_rest_are_busy() throws Exception {
+        java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            answers.add(fixture.client.sendAsync(java.net.http.HttpRequest.newBuilder(
+                            fixture.uri("/api/companion/messages"))
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"content\":\"message " + i + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        java.util.Map<Integer, Long> byStatus = new java.util.TreeMap<>();
+        for (var answer : answers) {
+            HttpResponse<String> response = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            byStatus.merge(response.statusCode(), 1L, Long::sum);
+            fixture.responses.add(response);
+        }
+
+        assertThat(byStatus).containsExactly(java.util.Map.entry(202, 1L), java.util.Map.entry(409, 99L));
+        fixture.model.awaitCall();
+        assertThat(Fixture.json(fixture.get("/api/companion/transcript")).get("total_items").asLong()).isEqualTo(1);
+        fixture.model.finish();
+    }
+
+    @Test
     void status_shows_the_running_turn_while_it_runs() throws Exception {
         TurnId turn = fixture.sendMessage("hold on");
         fixture.model.awaitCall();

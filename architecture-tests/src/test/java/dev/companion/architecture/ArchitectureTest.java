@@ -99,6 +99,15 @@ class ArchitectureTest {
             .because("the rings of the design: domain, ports, runtime, adapters, each depending only inward");
 
     @ArchTest
+    static final ArchRule each_adapter_exposes_one_public_entry_type = classes()
+            .that().resideInAPackage("dev.companion.adapter..").and().arePublic().and().areTopLevelClasses()
+            .should().haveFullyQualifiedName("dev.companion.adapter.http.CompanionHttpServer")
+            .orShould().haveFullyQualifiedName("dev.companion.adapter.llm.LanguageModels")
+            .orShould().haveFullyQualifiedName("dev.companion.adapter.cli.CompanionCommandLine")
+            .because("an adapter is used through one entry type; everything else stays package-private, "
+                    + "so its internals can change without breaking the composition root");
+
+    @ArchTest
     static final ArchRule undertow_stays_in_the_http_adapter = noClasses()
             .that().resideOutsideOfPackage(HTTP)
             .should().dependOnClassesThat().resideInAPackage("io.undertow..")

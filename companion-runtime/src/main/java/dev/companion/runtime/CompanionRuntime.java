@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,7 +63,10 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
         this.store = builder.store != null ? builder.store : new InMemoryTranscriptStore();
         LanguageModel model = builder.model != null ? builder.model : new OfflineLanguageModel(builder.prompts);
         this.turns = Executors.newSingleThreadExecutor(daemonThreads("companion-turn"));
-        this.timers = Executors.newSingleThreadScheduledExecutor(daemonThreads("companion-timer"));
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemonThreads("companion-timer"));
+        // A turn that ends in time cancels its deadline: drop it at once rather than hold the turn until it would fire.
+        timer.setRemoveOnCancelPolicy(true);
+        this.timers = timer;
         EventLog events = new EventLog(builder.clock.millis() * 1_000L, builder.retainedEvents);
         this.companion = new CompanionWorker(builder.profile, model, store, builder.prompts, builder.clock, events,
                 turns, timers, builder.turnTimeout, builder.historyItems);

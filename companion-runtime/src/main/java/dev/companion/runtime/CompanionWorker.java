@@ -215,15 +215,10 @@ final class CompanionWorker implements Companion, Worker {
         if (text == null) {
             return Optional.empty();
         }
-        turn.cancellation.cancel();
+        // From here on nothing may throw before the Companion is free again, or it would stay busy.
+        stopModel(turn);
         List<Diagnostic> diagnostics = new ArrayList<>(ending.diagnostics());
-        Optional<TranscriptItem> reply = Optional.empty();
-        try {
-            reply = Optional.of(store.append(new TranscriptEntry(Role.ASSISTANT, text, clock.instant(),
-                    model.provider().kind(), ending.replyStatus(text), turn.id)));
-        } catch (StorageException e) {
-            diagnostics.add(e.diagnostic());
-        }
+        Optional<TranscriptItem> reply = storeReply(turn, ending, text, diagnostics);
         TurnOutcome outcome = ending.outcome(turn.id, reply, diagnostics);
         transitions.lock();
         try {
@@ -236,6 +231,42 @@ final class CompanionWorker implements Companion, Worker {
         }
         turn.outcome.complete(outcome);
         return Optional.of(outcome);
+    }
+
+    private static void stopModel(RunningTurn turn) {
+        try {
+            turn.cancellation.cancel();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "stopping the model failed: {0}", e.getClass().getName());
+        }
+    }
+
+    /** Stores the reply; a failure of any kind is a storage diagnostic, never a stuck turn. */
+    private Optional<TranscriptItem> storeReply(RunningTurn turn, TurnEnding ending, String text,
+                                                List<Diagnostic> diagnostics) {
+        try {
+            return Optional.of(store.append(new TranscriptEntry(Role.ASSISTANT, text, clock.instant(),
+                    sourceOf(model.provider()), ending.replyStatus(text), turn.id)));
+        } catch (StorageException e) {
+            diagnostics.add(e.diagnostic());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the reply could not be stored: {0}", e.getClass().getName());
+            diagnostics.add(Diagnostic.error(DiagnosticCode.STORAGE_WRITE_FAILED,
+                    "The reply could not be stored in the transcript."));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The provider kind as a transcript source, a short snake_case word: a host's own model may call
+     * itself anything ("My-LLM 2"), and the transcript keeps a safe form of it ("my_llm_2").
+     */
+    static String sourceOf(ProviderInfo provider) {
+        String kind = provider.kind().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        if (kind.isEmpty() || !Character.isLetter(kind.charAt(0))) {
+            kind = "model_" + kind;
+        }
+        return kind.length() > 32 ? kind.substring(0, 32) : kind;
     }
 
     /** Stops the running turn because the runtime is closing; its partial reply is kept as interrupted. */

@@ -3,7 +3,6 @@ package dev.companion.runtime;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The directory a journal lives in: created owner-only, held by one process at a time. */
 final class DataDirectory {
@@ -64,31 +64,46 @@ final class DataDirectory {
     }
 
     /**
+     * The lock files this JVM holds, by real path. POSIX locks belong to the process: opening and
+     * closing a second channel on a held lock file would release the lock for everyone, so a second
+     * store in this JVM is refused here, before any channel to the file is opened.
+     */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+    /**
      * Takes the directory's lock, or returns null when another process (or another store in this JVM)
      * holds it. The lock file stays: deleting it would race with the next holder.
      */
     static Lock lock(Path directory) throws IOException {
-        Path path = directory.resolve(LOCK_FILE);
-        FileChannel channel = FileChannel.open(path,
-                Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), ownerOnlyFile(path));
+        Path key = directory.toRealPath().resolve(LOCK_FILE);
+        if (!HELD.add(key)) {
+            return null;
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(key,
+                    Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), ownerOnlyFile(key));
+        } catch (IOException | RuntimeException e) {
+            HELD.remove(key);
+            throw e;
+        }
         try {
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 channel.close();
+                HELD.remove(key);
                 return null;
             }
-            return new Lock(channel, lock);
-        } catch (OverlappingFileLockException heldInThisJvm) {
-            channel.close();
-            return null;
+            return new Lock(key, channel, lock);
         } catch (IOException | RuntimeException e) {
             channel.close();
+            HELD.remove(key);
             throw e;
         }
     }
 
     /** A held directory lock; closing releases it. */
-    record Lock(FileChannel channel, FileLock lock) implements AutoCloseable {
+    record Lock(Path key, FileChannel channel, FileLock lock) implements AutoCloseable {
 
         @Override
         public void close() {
@@ -102,6 +117,7 @@ final class DataDirectory {
             } catch (IOException ignored) {
                 // nothing more can be done; the OS releases the lock when the process ends
             }
+            HELD.remove(key);
         }
     }
 }

@@ -173,10 +173,13 @@ final class JournalRecovery {
      */
     private List<OpenTurn> openTurns(long lastItem, List<Long> progress) throws IOException {
         Map<TurnId, StringBuilder> open = new LinkedHashMap<>();
+        TurnId answered = null;
         if (lastItem >= 0) {
             TranscriptItem item = decodeAt(lastItem);
             if (item.role() == Role.USER) {
                 open.put(item.turnId(), new StringBuilder());
+            } else {
+                answered = item.turnId();
             }
         }
         for (long offset : progress) {
@@ -188,6 +191,9 @@ final class JournalRecovery {
                 piece = JournalFormat.decodeProgress(frame.body());
             } catch (IllegalArgumentException malformed) {
                 throw JournalCorruptedException.outOfPlace(0, offset, "cannot be decoded");
+            }
+            if (piece.turn().equals(answered)) {
+                continue; // progress of a reply that is stored whole (written late by an older version)
             }
             open.computeIfAbsent(piece.turn(), turn -> new StringBuilder()).append(piece.text());
         }

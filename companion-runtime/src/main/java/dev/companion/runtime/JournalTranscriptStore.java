@@ -369,18 +369,20 @@ public final class JournalTranscriptStore implements TranscriptStore {
             }
             end = start + bytes;
             nextSequence = firstSequence + batch.size();
-            Pending pending = new Pending(nextSequence);
-            unforced.add(pending);
-            awaitForced(pending);
-            if (pending.failed != null) {
-                throw StorageException.writeFailed(pending.failed);
-            }
-            // The replies are stored whole: their buffered progress is no longer needed.
+            // The replies are written whole: drop their buffered progress now, before the force lets go
+            // of the lock, or a periodic sync could write it after the reply and a restart would
+            // recover the turn a second time as interrupted.
             for (TurnId turn : replied) {
                 StringBuilder dropped = progress.remove(turn);
                 if (dropped != null) {
                     progressChars -= dropped.length();
                 }
+            }
+            Pending pending = new Pending(nextSequence);
+            unforced.add(pending);
+            awaitForced(pending);
+            if (pending.failed != null) {
+                throw StorageException.writeFailed(pending.failed);
             }
             return List.copyOf(items);
         } finally {

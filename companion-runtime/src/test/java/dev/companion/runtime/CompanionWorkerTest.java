@@ -365,6 +365,32 @@ class CompanionWorkerTest {
     }
 
     @Test
+    void a_reply_that_cannot_be_stored_for_any_reason_still_ends_the_turn_and_frees_the_companion() throws Exception {
+        runtime = CompanionRuntime.builder().prompts(prompts).model(model).store(new ReplyRefusingStore()).build();
+        companion = runtime.companion();
+        TurnId turn = sendAccepted("store my reply, if you can");
+        model.delta("an answer");
+        model.finish();
+
+        TurnOutcome outcome = outcomeOf(turn);
+
+        assertThat(outcome.reply()).isEmpty();
+        assertThat(outcome.diagnostics()).extracting(Diagnostic::code).containsExactly(DiagnosticCode.STORAGE_WRITE_FAILED);
+        assertThat(companion.status().state()).isEqualTo(CompanionState.READY);
+        assertThat(companion.cancel(CancelCommand.turn(turn))).isInstanceOf(CancelResult.AlreadyCompleted.class);
+    }
+
+    @Test
+    void a_host_models_kind_becomes_a_safe_transcript_source() {
+        assertThat(CompanionWorker.sourceOf(new dev.companion.core.model.ProviderInfo("My-LLM 2", "m", true,
+                Optional.empty(), Optional.empty()))).isEqualTo("my_llm_2");
+        assertThat(CompanionWorker.sourceOf(new dev.companion.core.model.ProviderInfo("9000", "m", true,
+                Optional.empty(), Optional.empty()))).isEqualTo("model_9000");
+        assertThat(CompanionWorker.sourceOf(new dev.companion.core.model.ProviderInfo("x".repeat(50), "m", true,
+                Optional.empty(), Optional.empty()))).hasSize(32);
+    }
+
+    @Test
     void closing_the_runtime_mid_reply_keeps_the_partial_reply_as_interrupted() throws Exception {
         start();
         TurnId turn = sendAccepted("long story");
@@ -391,6 +417,29 @@ class CompanionWorkerTest {
             assertThat(worker.profile().capabilities().granted()).extracting(Enum::name)
                     .containsExactlyInAnyOrder("ACCEPT_INPUT", "READ_OWN_TRANSCRIPT");
         });
+    }
+
+    /** A store that takes the user's message but fails on the reply with an unexpected exception. */
+    private static final class ReplyRefusingStore extends InMemoryTranscriptStoreDelegate {
+        private final InMemoryTranscriptStore items = new InMemoryTranscriptStore();
+
+        @Override
+        public TranscriptItem append(TranscriptEntry entry) {
+            if (entry.role() == Role.ASSISTANT) {
+                throw new IllegalStateException("the store was closed under the turn");
+            }
+            return items.append(entry);
+        }
+
+        @Override
+        public long size() {
+            return items.size();
+        }
+
+        @Override
+        public List<TranscriptItem> read(long start, int limit) {
+            return items.read(start, limit);
+        }
     }
 
     /** A store whose disk is full. */

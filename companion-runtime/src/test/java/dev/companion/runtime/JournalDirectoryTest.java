@@ -91,6 +91,39 @@ class JournalDirectoryTest {
     }
 
     @Test
+    void a_refused_second_open_in_this_jvm_does_not_release_the_lock_for_other_processes() throws Exception {
+        Path directory = temp.resolve("data");
+        try (JournalTranscriptStore first = JournalTranscriptStore.open(directory, quiet())) {
+            assertThatExceptionOfType(DataDirectoryLockedException.class)
+                    .isThrownBy(() -> JournalTranscriptStore.open(directory, quiet()));
+            // POSIX locks belong to the process: had the refused open closed a channel on the lock
+            // file, the lock would be gone and this other process would open the same journal.
+            assertThat(probe(directory)).isEqualTo("refused");
+        }
+        assertThat(probe(directory)).isEqualTo("opened");
+    }
+
+    private static String probe(Path directory) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                LockProbeProcess.class.getName(), directory.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (IOException e) {
+                    return "failed: " + e;
+                }
+            }).get(60, TimeUnit.SECONDS);
+        } finally {
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void the_directory_and_every_file_are_for_the_owner_only() throws IOException {
         assumeTrue(DataDirectory.posix(temp), "the file system has POSIX permissions");
         Path directory = temp.resolve("fresh");

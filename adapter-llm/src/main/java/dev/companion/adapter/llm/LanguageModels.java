@@ -163,9 +163,11 @@ public final class LanguageModels {
             }
             for (int i = 0; i < trimmed.length(); i++) {
                 char c = trimmed.charAt(i);
-                if (c <= ' ' || c == 0x7f) {
-                    // No value in the message: it would print the key.
-                    throw new IllegalArgumentException("an API key must not contain spaces or control characters");
+                if (c <= ' ' || c > '~') {
+                    // No value in the message: it would print the key. Only visible ASCII can go in an HTTP
+                    // header; anything else would make the JDK's header check quote the key in its exception.
+                    throw new IllegalArgumentException("an API key holds only visible ASCII characters, "
+                            + "no spaces or control characters");
                 }
             }
             return new ApiKey(trimmed);

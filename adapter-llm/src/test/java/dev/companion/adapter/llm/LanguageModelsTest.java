@@ -47,6 +47,11 @@ class LanguageModelsTest {
         assertThatIllegalArgumentException().isThrownBy(() -> ApiKey.of("sk-has space"))
                 .withMessageNotContaining("sk-has");
         assertThatIllegalArgumentException().isThrownBy(() -> ApiKey.of("  "));
+        // A key pasted with a typographic character could never go in a header, and the JDK's own
+        // header check would quote it in its exception: refuse it here, without repeating it.
+        assertThatIllegalArgumentException().isThrownBy(() -> ApiKey.of("sk-canary-pasted\u2026"))
+                .withMessageNotContaining("sk-canary");
+        assertThatIllegalArgumentException().isThrownBy(() -> ApiKey.of("sk-caf\u00e9"));
     }
 
     @Test

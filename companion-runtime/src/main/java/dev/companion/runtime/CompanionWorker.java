@@ -49,6 +49,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -141,10 +142,7 @@ final class CompanionWorker implements Companion, Worker {
             synchronized (outcomes) {
                 outcomes.put(turn.id, turn.outcome);
             }
-            turn.started(started, timers.schedule(() -> end(turn, new TurnEnding.TimedOut(List.of(
-                    Diagnostic.error(DiagnosticCode.TURN_TIMEOUT, "The reply took longer than the turn limit of "
-                            + turnTimeout.toSeconds() + " seconds and was stopped.")))),
-                    turnTimeout.toMillis(), TimeUnit.MILLISECONDS));
+            turn.started(started, deadline(turn));
             events.publish(cursor -> new CompanionEvent.StateChanged(cursor, clock.instant(),
                     CompanionState.READY, CompanionState.BUSY));
             events.publish(cursor -> new CompanionEvent.TurnStarted(cursor, clock.instant(), started));
@@ -158,6 +156,18 @@ final class CompanionWorker implements Companion, Worker {
                     "The runtime is stopping; the message is kept but will not be answered."))));
         }
         return new SendResult.Accepted(started, List.of());
+    }
+
+    /** Ends the turn as {@code timeout} once it has run too long; none while the runtime is closing. */
+    private ScheduledFuture<?> deadline(RunningTurn turn) {
+        try {
+            return timers.schedule(() -> end(turn, new TurnEnding.TimedOut(List.of(Diagnostic.error(
+                            DiagnosticCode.TURN_TIMEOUT, "The reply took longer than the turn limit of "
+                                    + turnTimeout.toSeconds() + " seconds and was stopped.")))),
+                    turnTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            return null; // the turn is ended as interrupted when its work is refused too
+        }
     }
 
     private void converse(RunningTurn turn) {

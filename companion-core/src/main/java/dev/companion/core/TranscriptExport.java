@@ -47,12 +47,28 @@ public final class TranscriptExport {
         return "# Conversation with " + label + "\n\nExported " + exportedAt + "\n";
     }
 
-    /** One item as Markdown: who, when, and (for a reply that did not complete) how it ended. */
+    /**
+     * One item as Markdown: who, when, and (for a reply that did not complete) how it ended. The
+     * words themselves go in a fence longer than any run of backticks inside them, so neither a
+     * message nor a reply can forge a heading that puts words in the other's mouth.
+     */
     public static String markdown(TranscriptItem item) {
         String who = item.role() == Role.USER ? "You" : "Companion";
         String ending = item.role() == Role.ASSISTANT && item.status() != ItemStatus.COMPLETED
                 ? " (" + item.status().wireName() + ")" : "";
-        String body = item.content().isEmpty() ? "_(no text)_" : item.content();
-        return "\n## " + who + " · " + item.createdAt() + ending + "\n\n" + body + "\n";
+        String fence = "`".repeat(Math.max(3, longestBacktickRun(item.content()) + 1));
+        String kind = item.role() == Role.USER ? "text" : "markdown";
+        String body = item.content().endsWith("\n") ? item.content() : item.content() + "\n";
+        return "\n## " + who + " · " + item.createdAt() + ending + "\n\n" + fence + kind + "\n" + body + fence + "\n";
+    }
+
+    private static int longestBacktickRun(String text) {
+        int longest = 0;
+        int run = 0;
+        for (int i = 0; i < text.length(); i++) {
+            run = text.charAt(i) == '`' ? run + 1 : 0;
+            longest = Math.max(longest, run);
+        }
+        return longest;
     }
 }

@@ -45,7 +45,7 @@ class TranscriptExportCommandTest {
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).startsWith("# Conversation with Companion\n").contains("\n## You · ")
-                .contains("\nmessage 1\n").contains("\n## Companion · ");
+                .contains("\n```text\nmessage 1\n```\n").contains("\n## Companion · ");
         assertThat(run.out().split("\n## ", -1)).hasSize(5);
     }
 

@@ -68,8 +68,8 @@ class ExportTest {
         assertThat(response.headers().firstValue("content-type")).hasValue("text/markdown; charset=utf-8");
         String text = response.body();
         assertThat(text).startsWith("# Conversation with Companion\n");
-        assertThat(text).contains("\n## You · 2026-11-24T10:00:00Z\n\nline 0 <b>");
-        assertThat(text).contains("\n## Companion · 2026-11-24T10:07:29Z (cancelled)\n\nline 449");
+        assertThat(text).contains("\n## You · 2026-11-24T10:00:00Z\n\n```text\nline 0 <b>");
+        assertThat(text).contains("\n## Companion · 2026-11-24T10:07:29Z (cancelled)\n\n```markdown\nline 449");
         assertThat(text.split("\n## ", -1)).hasSize(ITEMS + 1);
     }
 

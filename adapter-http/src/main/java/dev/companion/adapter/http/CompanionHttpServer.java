@@ -48,6 +48,8 @@ public final class CompanionHttpServer implements AutoCloseable {
     public static final Duration DEFAULT_EVENT_KEEP_ALIVE = Duration.ofSeconds(15);
     /** How many events a reader may fall behind before it is dropped, by default. */
     public static final int DEFAULT_EVENT_QUEUE_CAPACITY = 1024;
+    /** How many event streams may be open at once by default; each holds a thread. */
+    public static final int DEFAULT_MAX_EVENT_STREAMS = 64;
     /** How long a client may take to send a request's head, by default. */
     public static final Duration DEFAULT_REQUEST_PARSE_TIMEOUT = Duration.ofSeconds(30);
     /** How long an open connection may wait for its next request, by default. */
@@ -101,7 +103,8 @@ public final class CompanionHttpServer implements AutoCloseable {
         if (undertow != null) {
             throw new IllegalStateException("the server has already been started");
         }
-        events = new EventStream(settings.companion(), settings.eventKeepAlive(), settings.eventQueueCapacity());
+        events = new EventStream(settings.companion(), settings.eventKeepAlive(), settings.eventQueueCapacity(),
+                settings.maxEventStreams());
         Undertow server = Undertow.builder()
                 .addHttpListener(settings.port(), settings.host())
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, RequestBodies.MAX_DRAIN_BYTES)
@@ -209,7 +212,7 @@ public final class CompanionHttpServer implements AutoCloseable {
     /** What a server is built from; checked by the builder. */
     record Settings(Companion companion, ListWorkersUseCase workers, String host, int port, boolean wildcard,
                     Optional<AccessToken> token, ClassLoader consoleLoader, String consolePrefix,
-                    Duration waitLimit, Duration eventKeepAlive, int eventQueueCapacity,
+                    Duration waitLimit, Duration eventKeepAlive, int eventQueueCapacity, int maxEventStreams,
                     Duration requestParseTimeout, Duration noRequestTimeout, Duration idleTimeout) {
     }
 
@@ -225,6 +228,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         private Duration waitLimit = DEFAULT_WAIT_LIMIT;
         private Duration eventKeepAlive = DEFAULT_EVENT_KEEP_ALIVE;
         private int eventQueueCapacity = DEFAULT_EVENT_QUEUE_CAPACITY;
+        private int maxEventStreams = DEFAULT_MAX_EVENT_STREAMS;
         private Duration requestParseTimeout = DEFAULT_REQUEST_PARSE_TIMEOUT;
         private Duration noRequestTimeout = DEFAULT_NO_REQUEST_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -297,6 +301,15 @@ public final class CompanionHttpServer implements AutoCloseable {
             return this;
         }
 
+        /** How many event streams may be open at once; 64 by default. One more is refused with 503. */
+        public Builder maxEventStreams(int maxEventStreams) {
+            if (maxEventStreams < 1) {
+                throw new IllegalArgumentException("at least one event stream must be allowed");
+            }
+            this.maxEventStreams = maxEventStreams;
+            return this;
+        }
+
         /**
          * How long a client may stall before its connection is closed: sending a request's head
          * (30 seconds by default), between requests on an open connection (60 seconds), and with
@@ -335,7 +348,7 @@ public final class CompanionHttpServer implements AutoCloseable {
             }
             return new CompanionHttpServer(new Settings(companion, workers, literal, port,
                     address.isAnyLocalAddress(), token, consoleLoader, consolePrefix, waitLimit, eventKeepAlive,
-                    eventQueueCapacity, requestParseTimeout, noRequestTimeout, idleTimeout));
+                    eventQueueCapacity, maxEventStreams, requestParseTimeout, noRequestTimeout, idleTimeout));
         }
 
         private static InetAddress resolve(String host) {

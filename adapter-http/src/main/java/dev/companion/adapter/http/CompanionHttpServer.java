@@ -11,6 +11,7 @@ import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.HttpContinueReadHandler;
+import org.xnio.Options;
 
 import java.net.BindException;
 import java.net.InetAddress;
@@ -47,6 +48,17 @@ public final class CompanionHttpServer implements AutoCloseable {
     public static final Duration DEFAULT_EVENT_KEEP_ALIVE = Duration.ofSeconds(15);
     /** How many events a reader may fall behind before it is dropped, by default. */
     public static final int DEFAULT_EVENT_QUEUE_CAPACITY = 1024;
+    /** How many event streams may be open at once by default; each holds a thread. */
+    public static final int DEFAULT_MAX_EVENT_STREAMS = 64;
+    /** How long a client may take to send a request's head, by default. */
+    public static final Duration DEFAULT_REQUEST_PARSE_TIMEOUT = Duration.ofSeconds(30);
+    /** How long an open connection may wait for its next request, by default. */
+    public static final Duration DEFAULT_NO_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * How long a connection may go without a byte read or written while the server waits on it,
+     * by default: well above the keep-alive of the event stream, so a live stream is never cut.
+     */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     private final Settings settings;
     private final AtomicReference<AllowedHosts> allowedHosts = new AtomicReference<>();
@@ -91,11 +103,19 @@ public final class CompanionHttpServer implements AutoCloseable {
         if (undertow != null) {
             throw new IllegalStateException("the server has already been started");
         }
-        events = new EventStream(settings.companion(), settings.eventKeepAlive(), settings.eventQueueCapacity());
+        events = new EventStream(settings.companion(), settings.eventKeepAlive(), settings.eventQueueCapacity(),
+                settings.maxEventStreams());
         Undertow server = Undertow.builder()
                 .addHttpListener(settings.port(), settings.host())
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, RequestBodies.MAX_DRAIN_BYTES)
                 .setServerOption(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, false)
+                // A client that stalls (a half-sent head or body, a connection left open) loses its
+                // connection instead of keeping it forever; bodies are read without a worker thread.
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(settings.requestParseTimeout()))
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(settings.noRequestTimeout()))
+                .setServerOption(UndertowOptions.IDLE_TIMEOUT, millis(settings.idleTimeout()))
+                .setSocketOption(Options.READ_TIMEOUT, millis(settings.idleTimeout()))
+                .setSocketOption(Options.WRITE_TIMEOUT, millis(settings.idleTimeout()))
                 .setHandler(handlers())
                 .build();
         try {
@@ -143,23 +163,37 @@ public final class CompanionHttpServer implements AutoCloseable {
         CompanionApi api = new CompanionApi(settings.companion(), settings.workers(), settings.waitLimit(), "sse");
         ConsoleFiles console = new ConsoleFiles(settings.consoleLoader(), settings.consolePrefix());
         Router router = new Router()
-                .route("GET", "/api/companion/status", api::status)
-                .route("GET", "/api/companion/transcript", api::transcript)
-                .route("GET", "/api/companion/transcript/export", api::export)
-                .route("POST", "/api/companion/messages", api::send)
-                .route("POST", "/api/companion/cancel", api::cancel)
-                .route("GET", "/api/companion/events", events.handler())
-                .route("GET", "/api/workers", api::workers)
-                .route("GET", "/", ConsoleFiles.redirectToConsole())
-                .route("GET", ConsoleFiles.PATH, console.index())
-                .route("HEAD", ConsoleFiles.PATH, console.index())
-                .routePrefix("GET", ConsoleFiles.PATH + "/", console.file())
-                .routePrefix("HEAD", ConsoleFiles.PATH + "/", console.file())
-                .routePrefix("GET", ConsoleFiles.VENDOR_PATH + "/", console.vendorFile())
-                .routePrefix("HEAD", ConsoleFiles.VENDOR_PATH + "/", console.vendorFile());
+                .route("GET", "/api/companion/status", onWorker(api::status))
+                .route("GET", "/api/companion/transcript", onWorker(api::transcript))
+                .route("GET", "/api/companion/transcript/export", onWorker(api::export))
+                .route("POST", "/api/companion/messages", onWorker(api::send))
+                .route("POST", "/api/companion/cancel", onWorker(api::cancel))
+                .route("GET", "/api/companion/events", onWorker(events.handler()))
+                .route("GET", "/api/workers", onWorker(api::workers))
+                .route("GET", "/", onWorker(ConsoleFiles.redirectToConsole()))
+                .route("GET", ConsoleFiles.PATH, onWorker(console.index()))
+                .route("HEAD", ConsoleFiles.PATH, onWorker(console.index()))
+                .routePrefix("GET", ConsoleFiles.PATH + "/", onWorker(console.file()))
+                .routePrefix("HEAD", ConsoleFiles.PATH + "/", onWorker(console.file()))
+                .routePrefix("GET", ConsoleFiles.VENDOR_PATH + "/", onWorker(console.vendorFile()))
+                .routePrefix("HEAD", ConsoleFiles.VENDOR_PATH + "/", onWorker(console.vendorFile()));
         HttpHandler guarded = new RequestGuard(allowedHosts::get, settings.token(), router);
-        // The failure handler sits inside the blocking handler so that it sees what the routes throw.
-        return new SecurityHeaders(new HttpContinueReadHandler(new BlockingHandler(new FailureHandler(guarded))));
+        // The guards and the router run on the IO thread (they never block) and their refusals are
+        // answered there; a route runs on a worker only once its whole body has arrived.
+        return new SecurityHeaders(new HttpContinueReadHandler(new FailureHandler(guarded)));
+    }
+
+    /**
+     * A route's handler on a worker thread, with the body already read: a client that sends half a
+     * body holds no worker while the rest fails to come. The failure handler sits inside the
+     * blocking handler so that it sees what the route throws.
+     */
+    private static HttpHandler onWorker(HttpHandler route) {
+        return new BodyReader(new BlockingHandler(new FailureHandler(route)));
+    }
+
+    private static int millis(Duration duration) {
+        return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
     }
 
     private CompanionException startFailure(RuntimeException e) {
@@ -178,7 +212,8 @@ public final class CompanionHttpServer implements AutoCloseable {
     /** What a server is built from; checked by the builder. */
     record Settings(Companion companion, ListWorkersUseCase workers, String host, int port, boolean wildcard,
                     Optional<AccessToken> token, ClassLoader consoleLoader, String consolePrefix,
-                    Duration waitLimit, Duration eventKeepAlive, int eventQueueCapacity) {
+                    Duration waitLimit, Duration eventKeepAlive, int eventQueueCapacity, int maxEventStreams,
+                    Duration requestParseTimeout, Duration noRequestTimeout, Duration idleTimeout) {
     }
 
     /** Configures a server. The Companion and its workers are required; the rest has safe defaults. */
@@ -193,6 +228,10 @@ public final class CompanionHttpServer implements AutoCloseable {
         private Duration waitLimit = DEFAULT_WAIT_LIMIT;
         private Duration eventKeepAlive = DEFAULT_EVENT_KEEP_ALIVE;
         private int eventQueueCapacity = DEFAULT_EVENT_QUEUE_CAPACITY;
+        private int maxEventStreams = DEFAULT_MAX_EVENT_STREAMS;
+        private Duration requestParseTimeout = DEFAULT_REQUEST_PARSE_TIMEOUT;
+        private Duration noRequestTimeout = DEFAULT_NO_REQUEST_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
 
         private Builder() {
         }
@@ -262,6 +301,33 @@ public final class CompanionHttpServer implements AutoCloseable {
             return this;
         }
 
+        /** How many event streams may be open at once; 64 by default. One more is refused with 503. */
+        public Builder maxEventStreams(int maxEventStreams) {
+            if (maxEventStreams < 1) {
+                throw new IllegalArgumentException("at least one event stream must be allowed");
+            }
+            this.maxEventStreams = maxEventStreams;
+            return this;
+        }
+
+        /**
+         * How long a client may stall before its connection is closed: sending a request's head
+         * (30 seconds by default), between requests on an open connection (60 seconds), and with
+         * nothing read or written while the server waits on it, e.g. in the middle of a body
+         * (60 seconds). The idle timeout must be longer than the event stream's keep-alive.
+         */
+        public Builder timeouts(Duration requestParseTimeout, Duration noRequestTimeout, Duration idleTimeout) {
+            for (Duration timeout : new Duration[] {requestParseTimeout, noRequestTimeout, idleTimeout}) {
+                if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("a timeout must be positive and at most 24 days");
+                }
+            }
+            this.requestParseTimeout = requestParseTimeout;
+            this.noRequestTimeout = noRequestTimeout;
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
         /**
          * @throws IllegalArgumentException when the host is not loopback and no access token is set,
          *                                  or the host is not an address
@@ -271,6 +337,10 @@ public final class CompanionHttpServer implements AutoCloseable {
             Objects.requireNonNull(workers, "workers is required");
             String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
             InetAddress address = resolve(literal);
+            if (eventKeepAlive.compareTo(idleTimeout) >= 0) {
+                throw new IllegalArgumentException("The event stream's keep-alive (" + eventKeepAlive + ") must be "
+                        + "shorter than the idle timeout (" + idleTimeout + "), or live streams would be cut.");
+            }
             Optional<AccessToken> token = accessToken.map(AccessToken::of);
             if (!address.isLoopbackAddress() && token.isEmpty()) {
                 throw new IllegalArgumentException("Binding " + host + " would expose the Companion beyond this "
@@ -278,7 +348,7 @@ public final class CompanionHttpServer implements AutoCloseable {
             }
             return new CompanionHttpServer(new Settings(companion, workers, literal, port,
                     address.isAnyLocalAddress(), token, consoleLoader, consolePrefix, waitLimit, eventKeepAlive,
-                    eventQueueCapacity));
+                    eventQueueCapacity, maxEventStreams, requestParseTimeout, noRequestTimeout, idleTimeout));
         }
 
         private static InetAddress resolve(String host) {

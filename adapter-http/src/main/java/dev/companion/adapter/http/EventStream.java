@@ -19,12 +19,15 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -32,12 +35,15 @@ import java.util.function.Supplier;
 /**
  * {@code GET /api/companion/events}: the Companion's events as Server-Sent Events.
  *
- * <p>Each connection has its own bounded queue and its own writer thread. The runtime's listener
- * only appends to the queue and returns, so a slow reader can never slow a turn or another reader;
- * a reader that falls more than {@code capacity} events behind is dropped (with a {@code dropped}
- * event when it can still be written) and resumes from the last id it received. The replay of a
- * resume is taken whole, so resuming far back cannot itself overflow. Frames carry one line of
- * JSON each: Jackson escapes CR and LF inside strings, so no text can split or forge a frame.
+ * <p>Each connection has its own bounded queue and its own writer thread, from a pool of at most
+ * {@code maxStreams}; one stream more is refused with 503 {@code event_streams_full} and
+ * {@code Retry-After}. The runtime's listener only appends to the queue and returns, so a slow
+ * reader can never slow a turn or another reader; a reader that falls more than {@code capacity}
+ * live events behind is dropped (with a {@code dropped} event when it can still be written) and
+ * resumes from the last id it received. The replay of a resume is taken whole and queued apart,
+ * so resuming far back cannot itself overflow, nor count against the live events that follow it.
+ * Frames carry one line of JSON each: Jackson escapes CR and LF inside strings, so no text can
+ * split or forge a frame.
  *
  * <p>A reader that disconnects only ends its own subscription: the turn goes on and is stored;
  * only {@code cancel} stops it.
@@ -46,6 +52,8 @@ final class EventStream implements AutoCloseable {
 
     /** How long a browser waits before it reconnects, sent once at the start of every stream. */
     static final int RETRY_MILLIS = 2000;
+    /** When a refused stream may try again: a stream rarely ends sooner. */
+    static final int RETRY_AFTER_SECONDS = 10;
 
     private static final HttpString LAST_EVENT_ID = new HttpString("Last-Event-ID");
     private static final HttpString ACCEL_BUFFERING = new HttpString("X-Accel-Buffering");
@@ -54,22 +62,42 @@ final class EventStream implements AutoCloseable {
     private final ObserveEventsUseCase events;
     private final Duration keepAlive;
     private final int capacity;
-    private final ExecutorService writers = Executors.newCachedThreadPool(daemonThreads("companion-events"));
+    private final int maxStreams;
+    private final Semaphore slots;
+    private final ThreadPoolExecutor writers;
     private final ScheduledExecutorService watchdog =
             Executors.newSingleThreadScheduledExecutor(daemonThreads("companion-events-watchdog"));
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
 
-    EventStream(ObserveEventsUseCase events, Duration keepAlive, int capacity) {
+    EventStream(ObserveEventsUseCase events, Duration keepAlive, int capacity, int maxStreams) {
         this.events = events;
         this.keepAlive = keepAlive;
         this.capacity = capacity;
+        this.maxStreams = maxStreams;
+        this.slots = new Semaphore(maxStreams);
+        // One thread per open stream, never more than the streams allowed; a stream accepted while
+        // the thread of one just ended is still on its way back waits in the queue for a moment.
+        this.writers = new ThreadPoolExecutor(maxStreams, maxStreams, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemonThreads("companion-events"));
+        this.writers.allowCoreThreadTimeOut(true);
     }
 
     HttpHandler handler() {
         return exchange -> {
             long cursor = resumeCursor(exchange);
+            if (!slots.tryAcquire()) {
+                throw new Rejection(503, Diagnostic.error(DiagnosticCode.EVENT_STREAMS_FULL, "The server already "
+                        + "serves " + maxStreams + " event streams; close one, or try again later."),
+                        Map.of("Retry-After", Integer.toString(RETRY_AFTER_SECONDS)));
+            }
             // The stream holds a thread of its own, not one of the server's workers.
-            exchange.dispatch(writers, (HttpHandler) streaming -> new Connection(streaming, cursor).run());
+            exchange.dispatch(writers, (HttpHandler) streaming -> {
+                try {
+                    new Connection(streaming, cursor).run();
+                } finally {
+                    slots.release();
+                }
+            });
         };
     }
 
@@ -95,6 +123,9 @@ final class EventStream implements AutoCloseable {
 
         private final HttpServerExchange exchange;
         private final long cursor;
+        /** The replay of a resume, taken whole and written first. */
+        private final Deque<Supplier<byte[]>> replay = new ArrayDeque<>();
+        /** Live events: at most {@code capacity}. */
         private final Deque<Supplier<byte[]>> queue = new ArrayDeque<>();
         private boolean replaying;
         private boolean dropped;
@@ -153,7 +184,7 @@ final class EventStream implements AutoCloseable {
                 synchronized (this) {
                     long deadline = System.nanoTime() + keepAlive.toNanos();
                     long remaining = keepAlive.toNanos();
-                    while (queue.isEmpty() && !dropped && !stopped && remaining > 0) {
+                    while (replay.isEmpty() && queue.isEmpty() && !dropped && !stopped && remaining > 0) {
                         TimeUnit.NANOSECONDS.timedWait(this, remaining);
                         remaining = deadline - System.nanoTime();
                     }
@@ -161,7 +192,7 @@ final class EventStream implements AutoCloseable {
                         return;
                     }
                     dropNow = dropped;
-                    frame = dropNow ? null : queue.poll();
+                    frame = dropNow ? null : replay.isEmpty() ? queue.poll() : replay.poll();
                 }
                 if (dropNow) {
                     write(out, droppedFrame());
@@ -171,7 +202,7 @@ final class EventStream implements AutoCloseable {
                 write(out, frame != null ? frame.get() : KEEP_ALIVE);
                 boolean more;
                 synchronized (this) {
-                    more = !queue.isEmpty();
+                    more = !replay.isEmpty() || !queue.isEmpty();
                 }
                 if (!more) {
                     out.flush();
@@ -204,13 +235,15 @@ final class EventStream implements AutoCloseable {
             if (dropped || stopped) {
                 return;
             }
-            if (!replaying && queue.size() >= capacity) {
+            if (replaying) {
+                replay.addLast(frame);
+            } else if (queue.size() >= capacity) {
                 dropped = true;
+                replay.clear();
                 queue.clear();
-                notifyAll();
-                return;
+            } else {
+                queue.addLast(frame);
             }
-            queue.addLast(frame);
             notifyAll();
         }
 

@@ -1,5 +1,6 @@
 package dev.companion.adapter.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.companion.core.model.CompanionException;
 import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.Diagnostic;
@@ -7,6 +8,11 @@ import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.port.StorageException;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import org.xnio.IoUtils;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.RejectedExecutionException;
 
 import java.lang.System.Logger.Level;
 
@@ -38,6 +44,19 @@ final class FailureHandler implements HttpHandler {
         } catch (CompanionException e) {
             answer(exchange, () -> Responses.error(exchange, statusOf(e), e.state(), e.diagnostic()));
         } catch (Exception e) {
+            IOException gone = clientConnectionFailure(e);
+            if (gone != null) {
+                clientGone(exchange, gone);
+                return;
+            }
+            if (e instanceof RejectedExecutionException) {
+                // Only a stopping server refuses work: the request ends with it, nothing went wrong.
+                LOG.log(Level.DEBUG, "a request ended as the server stopped: {0} {1}", exchange.getRequestMethod(),
+                        exchange.getRequestPath());
+                exchange.setPersistent(false);
+                IoUtils.safeClose(exchange.getConnection());
+                return;
+            }
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -45,6 +64,31 @@ final class FailureHandler implements HttpHandler {
             answer(exchange, () -> Responses.error(exchange, 500, CompanionState.ERROR, Diagnostic.error(
                     DiagnosticCode.INTERNAL_ERROR, "The server could not answer this request; it has been logged.")));
         }
+    }
+
+    /**
+     * The client went away (closed its connection, or it was closed for stalling) while its request
+     * was read or its answer written: nothing is wrong with the server and nobody is left to answer.
+     * One line for the operator who looks, and the connection is closed.
+     */
+    static void clientGone(HttpServerExchange exchange, IOException e) {
+        LOG.log(Level.DEBUG, "the client closed its connection: {0} {1}: {2}", exchange.getRequestMethod(),
+                exchange.getRequestPath(), e.getClass().getSimpleName());
+        exchange.setPersistent(false);
+        IoUtils.safeClose(exchange.getConnection());
+    }
+
+    /**
+     * The I/O failure on the client's connection behind {@code e}, or null. Routes do no other I/O
+     * (storage fails as {@link StorageException}); a Jackson failure is a bug of this server, not the
+     * client's doing.
+     */
+    private static IOException clientConnectionFailure(Exception e) {
+        Throwable cause = e instanceof UncheckedIOException unchecked ? unchecked.getCause() : e;
+        if (cause instanceof IOException io && !(cause instanceof JsonProcessingException)) {
+            return io;
+        }
+        return null;
     }
 
     static int statusOf(CompanionException e) {

@@ -4,10 +4,6 @@ import dev.companion.core.model.DiagnosticCode;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -15,9 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * Reads request bodies the strict way: JSON only, at most {@link #MAX_BODY_BYTES}, valid UTF-8.
- * The size is checked on the declared length before anything is read and again while reading, so
- * a chunked body cannot get past it either.
+ * Request bodies the strict way: JSON only, at most {@link #MAX_BODY_BYTES}, valid UTF-8. The
+ * size is checked on the declared length before anything is read and again while reading (by
+ * {@link BodyReader}, which reads every body before a route runs), so a chunked body cannot get
+ * past it either.
  */
 final class RequestBodies {
 
@@ -38,7 +35,7 @@ final class RequestBodies {
     /** Refuses a declared length over the limit, before a byte of the body is read. */
     static void checkDeclaredLength(HttpServerExchange exchange) {
         if (exchange.getRequestContentLength() > MAX_BODY_BYTES) {
-            throw tooLarge(exchange);
+            throw tooLarge();
         }
     }
 
@@ -74,10 +71,13 @@ final class RequestBodies {
         return true;
     }
 
-    /** The body as text: at most the limit, strictly decoded. Blocking: call it on a worker thread. */
+    /** The body as text, strictly decoded: as {@link BodyReader} read it, so at most the limit. */
     static String readUtf8(HttpServerExchange exchange) {
         checkDeclaredLength(exchange);
-        byte[] bytes = readAtMost(exchange, MAX_BODY_BYTES);
+        byte[] bytes = BodyReader.of(exchange);
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
         try {
             String text = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -106,25 +106,7 @@ final class RequestBodies {
         return text;
     }
 
-    private static byte[] readAtMost(HttpServerExchange exchange, int limit) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        byte[] buffer = new byte[8192];
-        try {
-            InputStream in = exchange.getInputStream();
-            int read;
-            while ((read = in.read(buffer)) != -1) {
-                if (body.size() + read > limit) {
-                    throw tooLarge(exchange);
-                }
-                body.write(buffer, 0, read);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return body.toByteArray();
-    }
-
-    private static Rejection tooLarge(HttpServerExchange exchange) {
+    static Rejection tooLarge() {
         // Answered before the rest is read. Undertow then discards what is left of the body, up to
         // MAX_DRAIN_BYTES, so that an ordinary client gets to read the answer; a larger body ends
         // the connection instead.

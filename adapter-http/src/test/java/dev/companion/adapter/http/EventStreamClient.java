@@ -46,6 +46,21 @@ final class EventStreamClient implements AutoCloseable {
         return new EventStreamClient(response);
     }
 
+    /** The stream, or empty when the server refused it with 503 (too many streams open). */
+    static java.util.Optional<EventStreamClient> openUnlessFull(Fixture fixture, String pathAndQuery) throws Exception {
+        HttpResponse<InputStream> response = fixture.client.sendAsync(HttpRequest.newBuilder(fixture.uri(pathAndQuery))
+                .GET().header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream())
+                .get(10, TimeUnit.SECONDS);
+        if (response.statusCode() == 503) {
+            response.body().close();
+            return java.util.Optional.empty();
+        }
+        if (response.statusCode() != 200) {
+            throw new AssertionError("the event stream answered " + response.statusCode());
+        }
+        return java.util.Optional.of(new EventStreamClient(response));
+    }
+
     private void read() {
         SseFrames parser = new SseFrames(response.body());
         try {

@@ -6,6 +6,7 @@ import dev.companion.core.model.TurnOutcome;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -316,6 +318,103 @@ class EventStreamTest {
 
             assertThat(deltas(events)).isEqualTo(String.join("", pieces));
             assertThat(events).extracting(SseFrames.Frame::event).doesNotContain("dropped");
+        }
+    }
+
+    @Test
+    void a_resume_with_a_backlog_past_the_queue_bound_then_follows_live_events_without_being_dropped() throws Exception {
+        fixture.close();
+        fixture = Fixture.configured(builder -> builder.eventQueueCapacity(16));
+        long before = latest();
+        TurnId turn = fixture.sendMessage("a long one");
+        fixture.model.awaitCall();
+        // 13 MB of backlog: more than the kernel buffers between the server and a reader with a
+        // 4 KiB receive window hold, so most of the replay is still queued when live events come.
+        List<String> backlog = IntStream.range(0, 400)
+                .mapToObj(i -> String.format("%05d", i) + "x".repeat(32 * 1024)).toList();
+        for (String piece : backlog) {
+            fixture.emitAndAwait(piece);
+        }
+
+        try (Socket reader = new Socket()) {
+            reader.setReceiveBufferSize(4096);
+            reader.connect(new InetSocketAddress("127.0.0.1", fixture.port), 10_000);
+            reader.setSoTimeout(30_000);
+            reader.getOutputStream().write(("GET /api/companion/events?cursor=" + before + " HTTP/1.1\r\nHost: 127.0.0.1:"
+                    + fixture.port + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            reader.getOutputStream().flush();
+            InputStream in = reader.getInputStream();
+            assertThat(RawHttp.line(in)).startsWith("HTTP/1.1 200");
+            while (!RawHttp.line(in).isEmpty()) {
+                // headers
+            }
+            SseFrames frames = new SseFrames(new BufferedInputStream(in));
+            List<SseFrames.Frame> events = new ArrayList<>();
+            SseFrames.Frame frame = frames.next();
+            while (!frame.isEvent()) {
+                frame = frames.next();
+            }
+            // An event is written only once the replay has been taken: what follows is live.
+            events.add(frame);
+            List<String> live = List.of("live-1 ", "live-2 ", "live-3 ", "live-4 ", "live-5");
+            for (String piece : live) {
+                fixture.emitAndAwait(piece);
+            }
+            fixture.model.finish();
+            fixture.awaitTurn(turn);
+
+            do {
+                frame = frames.next();
+                assertThat(frame).as("the stream ended before the turn did").isNotNull();
+                if (frame.isEvent()) {
+                    events.add(frame);
+                }
+            } while (!backToReady(frame));
+
+            assertThat(events).extracting(SseFrames.Frame::event).doesNotContain("dropped").contains("turn_completed");
+            assertThat(deltas(events)).isEqualTo(String.join("", backlog) + String.join("", live));
+        }
+    }
+
+    @Test
+    void event_streams_past_the_cap_are_refused_with_503_until_one_closes() throws Exception {
+        fixture.close();
+        fixture = Fixture.configured(builder -> builder.maxEventStreams(2).eventKeepAlive(Duration.ofMillis(100)));
+        EventStreamClient first = EventStreamClient.open(fixture, "/api/companion/events");
+        try (EventStreamClient second = EventStreamClient.open(fixture, "/api/companion/events")) {
+            first.next();
+            second.next();
+
+            HttpResponse<String> third = fixture.get("/api/companion/events");
+
+            assertThat(third.statusCode()).isEqualTo(503);
+            assertThat(third.headers().firstValue("Content-Type")).hasValue("application/json; charset=utf-8");
+            assertThat(third.headers().firstValue("Retry-After")).hasValueSatisfying(
+                    seconds -> assertThat(Integer.parseInt(seconds)).isPositive());
+            JsonNode body = Fixture.json(third);
+            assertThat(body.get("state").asText()).isEqualTo("error");
+            assertThat(body.at("/diagnostics/0/code").asText()).isEqualTo("event_streams_full");
+            ResponseRules.assertSafeHeaders("503", third.headers());
+            assertThat(fixture.get("/api/companion/status").statusCode()).as("the rest of the API answers").isEqualTo(200);
+
+            // The server notices the closed stream at its next keep-alive and frees the slot; no
+            // client can see that sooner, so this polls, with a deadline.
+            first.close();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            Optional<EventStreamClient> fourth = EventStreamClient.openUnlessFull(fixture, "/api/companion/events");
+            while (fourth.isEmpty() && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(20);
+                fourth = EventStreamClient.openUnlessFull(fixture, "/api/companion/events");
+            }
+            assertThat(fourth).as("a stream is accepted once one has closed").isPresent();
+            try (EventStreamClient accepted = fourth.get()) {
+                assertThat(accepted.next().retry()).isEqualTo("2000");
+                fixture.exchange("hello", "hi");
+                assertThat(accepted.eventsThrough(EventStreamTest::backToReady)).extracting(SseFrames.Frame::event)
+                        .contains("turn_completed");
+            }
+        } finally {
+            first.close();
         }
     }
 

@@ -213,6 +213,18 @@ class GuardsTest {
     }
 
     @Test
+    void a_console_directory_is_the_json_404_like_a_missing_file() {
+        assertThat(fixture.get("/console/assets/style.css").statusCode()).isEqualTo(200);
+        for (String path : new String[] {"/console/assets/", "/console/assets", "/console/assets/../assets/",
+                "/console/missing/", "/console/vendor/", "/console/vendor"}) {
+            HttpResponse<String> response = fixture.get(path);
+            assertThat(response.statusCode()).as(path).isEqualTo(404);
+            assertThat(response.headers().firstValue("Content-Type")).as(path).hasValue("application/json; charset=utf-8");
+            assertThat(Fixture.json(response).at("/diagnostics/0/code").asText()).as(path).isEqualTo("not_found");
+        }
+    }
+
+    @Test
     void a_storage_failure_is_500_with_the_storage_diagnostic_and_nothing_else() {
         fixture.close();
         fixture = Fixture.withStore(new FailingTranscriptStore());

@@ -53,6 +53,29 @@ class RealConsoleTest {
             HttpResponse<String> missingVendor = client.send(HttpRequest.newBuilder(
                     server.baseUri().resolve("/console/vendor/nothing/1.0/x.js")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(missingVendor.statusCode()).isEqualTo(404);
+
+            // Every directory above a WebJar file, with and without its slash, is the JSON 404.
+            String vendorAsset = assets.stream().filter(a -> a.startsWith("/console/vendor/")).findFirst().orElseThrow();
+            List<String> directories = new ArrayList<>();
+            for (int slash = vendorAsset.lastIndexOf('/'); slash >= "/console/vendor".length();
+                 slash = vendorAsset.lastIndexOf('/', slash - 1)) {
+                directories.add(vendorAsset.substring(0, slash + 1));
+                directories.add(vendorAsset.substring(0, slash));
+            }
+            assertThat(directories).contains("/console/vendor/", "/console/vendor/marked/", "/console/vendor/marked");
+            for (String directory : directories) {
+                for (String method : new String[] {"GET", "HEAD"}) {
+                    HttpResponse<String> response = client.send(HttpRequest.newBuilder(server.baseUri().resolve(directory))
+                            .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                    assertThat(response.statusCode()).as(method + " " + directory).isEqualTo(404);
+                    assertThat(response.headers().firstValue("Content-Type")).as(directory)
+                            .hasValue("application/json; charset=utf-8");
+                    if (method.equals("GET")) {
+                        assertThat(Json.read(response.body()).at("/diagnostics/0/code").asText()).isEqualTo("not_found");
+                    }
+                    ResponseRules.assertSafeHeaders(directory, response.headers());
+                }
+            }
         }
     }
 }

@@ -71,7 +71,8 @@ public enum DiagnosticCode {
     PORT_IN_USE,
     BIND_FAILED,
     // event stream
-    EVENTS_DROPPED;
+    EVENTS_DROPPED,
+    EVENT_STREAMS_FULL;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

@@ -18,67 +18,76 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A loopback provider on a real socket (port 0) that speaks HTTP/1.1 at byte level, so a test can
- * stream a fixture as chunks, cut the connection mid-stream, send headers then nothing, or trickle.
- * Each request takes the next scripted response; the last one repeats.
+ * stream a fixture as chunks, cut the connection mid-stream, send headers then nothing, trickle, or
+ * hold the connection open. Each request takes the next scripted response; when the script is used
+ * up, the fallback answers if one was given (say, the provider's normal streamed reply, so "the next
+ * message succeeds" needs no script), otherwise the last scripted response repeats.
+ *
+ * <p>Public, with the fixtures under {@code src/test/resources/fixtures}, so that companion-app's
+ * end-to-end tests use this same fake through this module's test-jar.
  */
-final class FakeProvider implements AutoCloseable {
+public final class FakeProvider implements AutoCloseable {
 
-    /** One request as the provider saw it. */
-    record Received(String method, String path, Map<String, String> headers, String body) {
+    /** One request as the provider saw it (header names lower case). */
+    public record Received(String method, String path, Map<String, String> headers, String body) {
     }
 
-    /** What the fake does after reading a request. */
-    sealed interface Step permits Send, Pause, Await, End, Cut, HoldUntilClientCloses {
+    /** What the fake does, in order, once it has read a request. */
+    public sealed interface Step permits Send, Pause, Await, End, Cut, HoldUntilClientCloses {
     }
 
     /** Sends bytes as one chunk. */
-    record Send(byte[] bytes) implements Step {
+    public record Send(byte[] bytes) implements Step {
     }
 
     /** Waits, to simulate a slow provider (not to synchronise the test). */
-    record Pause(long millis) implements Step {
+    public record Pause(long millis) implements Step {
     }
 
     /**
-     * Waits until the test opens the latch (say, once its sink saw a delta), so a cut that follows
-     * lands after the client consumed what came before it: the JDK client drops bytes it has
-     * buffered but not yet handed out when the connection fails.
+     * Waits until the test opens the latch (say, once its sink or the app's event stream saw a
+     * delta), so a cut that follows lands after the client consumed what came before it: the JDK
+     * client drops bytes it has buffered but not yet handed out when the connection fails.
      */
-    record Await(CountDownLatch latch) implements Step {
+    public record Await(CountDownLatch latch) implements Step {
     }
 
     /** Ends the body properly (the last chunk) and closes. */
-    record End() implements Step {
+    public record End() implements Step {
     }
 
     /** Drops the connection without ending the chunked body. */
-    record Cut() implements Step {
+    public record Cut() implements Step {
     }
 
-    /** Sends nothing more and waits until the client closes the connection. */
-    record HoldUntilClientCloses() implements Step {
+    /** Sends nothing more; waits until the client closes the connection (a cancel reaching the provider). */
+    public record HoldUntilClientCloses() implements Step {
     }
 
-    /** A scripted response: status, headers, and for 2xx streams the steps of a chunked body. */
-    record Response(int status, Map<String, String> headers, byte[] fixedBody, List<Step> steps) {
+    /** A scripted response: a fixed body (errors), or the steps of a chunked 200 stream. */
+    public record Response(int status, Map<String, String> headers, byte[] fixedBody, List<Step> steps) {
 
-        static Response stream(byte[] sse) {
+        /** A 200 stream that sends {@code sse} as one chunk and ends properly. */
+        public static Response stream(byte[] sse) {
             return streaming(List.of(new Send(sse), new End()));
         }
 
-        static Response streaming(List<Step> steps) {
+        /** A 200 stream made of {@code steps}. */
+        public static Response streaming(List<Step> steps) {
             return new Response(200, Map.of("Content-Type", "text/event-stream", "x-request-id", "req_fake_stream",
                     "request-id", "req_fake_stream"), null, steps);
         }
 
-        static Response status(int status, byte[] json, String... headerPairs) {
+        /** A JSON answer with a fixed body; {@code headerPairs} adds headers such as {@code Retry-After}. */
+        public static Response status(int status, byte[] json, String... headerPairs) {
             Map<String, String> headers = new LinkedHashMap<>();
             headers.put("Content-Type", "application/json");
             headers.put("x-request-id", "req_fake_" + status);
@@ -90,41 +99,58 @@ final class FakeProvider implements AutoCloseable {
         }
     }
 
-    private final ServerSocket server;
+    private final ServerSocket server = openLoopback();
     private final Deque<Response> script = new ConcurrentLinkedDeque<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    private final AtomicInteger clientCloses = new AtomicInteger();
-    private volatile CountDownLatch clientClosed = new CountDownLatch(1);
+    private final CountDownLatch clientClosed = new CountDownLatch(1);
+    private final Response fallback;
     private volatile Response last;
 
-    FakeProvider() {
+    /** A fake whose last scripted response repeats once the script is used up. */
+    public FakeProvider() {
+        this.fallback = null;
+        startAccepting();
+    }
+
+    /** A fake that answers with {@code fallback} whenever the script is used up. */
+    public FakeProvider(Response fallback) {
+        this.fallback = Objects.requireNonNull(fallback, "fallback");
+        startAccepting();
+    }
+
+    private static ServerSocket openLoopback() {
         try {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            return new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private void startAccepting() {
         Thread acceptor = new Thread(this::acceptLoop, "fake-provider-accept");
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
     /** The base URL with a path, e.g. {@code /v1} for OpenAI-compatible clients. */
-    URI baseUrl(String path) {
+    public URI baseUrl(String path) {
         return URI.create("http://127.0.0.1:" + server.getLocalPort() + path);
     }
 
-    FakeProvider then(Response... responses) {
+    /** Appends responses to the script, one per request to come. */
+    public FakeProvider then(Response... responses) {
         script.addAll(Arrays.asList(responses));
         return this;
     }
 
-    List<Received> received() {
+    /** Every request so far, in arrival order. */
+    public List<Received> received() {
         return Collections.unmodifiableList(received);
     }
 
     /** Opens when the client has closed a connection the fake was holding open. */
-    CountDownLatch clientClosed() {
+    public CountDownLatch clientClosed() {
         return clientClosed;
     }
 
@@ -153,7 +179,7 @@ final class FakeProvider implements AutoCloseable {
             received.add(request);
             Response response = script.poll();
             if (response == null) {
-                response = last;
+                response = fallback != null ? fallback : last;
             } else {
                 last = response;
             }
@@ -197,7 +223,7 @@ final class FakeProvider implements AutoCloseable {
                 }
             } else if (step instanceof Await await) {
                 try {
-                    if (!await.latch().await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    if (!await.latch().await(10, TimeUnit.SECONDS)) {
                         return;
                     }
                 } catch (InterruptedException e) {
@@ -219,7 +245,6 @@ final class FakeProvider implements AutoCloseable {
                 } catch (IOException e) {
                     // reset by the client: closed as well
                 }
-                clientCloses.incrementAndGet();
                 clientClosed.countDown();
                 return;
             }
@@ -258,6 +283,8 @@ final class FakeProvider implements AutoCloseable {
             case 401 -> "Unauthorized";
             case 404 -> "Not Found";
             case 429 -> "Too Many Requests";
+            case 500 -> "Internal Server Error";
+            case 529 -> "Site Overloaded";
             default -> "Status";
         };
     }
@@ -270,8 +297,8 @@ final class FakeProvider implements AutoCloseable {
         }
     }
 
-    /** A fixture file's bytes, with the canary key put where the upstream would echo it. */
-    static byte[] fixture(String name, String apiKey) {
+    /** A fixture file's bytes, with {@code apiKey} put where an upstream would echo the key. */
+    public static byte[] fixture(String name, String apiKey) {
         try (InputStream in = FakeProvider.class.getResourceAsStream("/fixtures/" + name)) {
             if (in == null) {
                 throw new IllegalArgumentException("no fixture " + name);
@@ -283,12 +310,13 @@ final class FakeProvider implements AutoCloseable {
         }
     }
 
-    static byte[] fixture(String name) {
+    /** A fixture file's bytes, with a placeholder key where an upstream would echo one. */
+    public static byte[] fixture(String name) {
         return fixture(name, "sk-not-a-real-key");
     }
 
-    /** The first {@code count} events of an SSE fixture (events end in a blank line). */
-    static List<byte[]> events(byte[] sse) {
+    /** An SSE fixture split into its events (each ends in a blank line), byte for byte. */
+    public static List<byte[]> events(byte[] sse) {
         String text = new String(sse, StandardCharsets.UTF_8);
         List<byte[]> events = new ArrayList<>();
         int from = 0;
@@ -301,5 +329,12 @@ final class FakeProvider implements AutoCloseable {
             events.add(text.substring(from).getBytes(StandardCharsets.UTF_8));
         }
         return events;
+    }
+
+    /** The first {@code count} events of an SSE fixture, as one byte array. */
+    public static byte[] firstEvents(byte[] sse, int count) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        events(sse).stream().limit(count).forEach(out::writeBytes);
+        return out.toByteArray();
     }
 }

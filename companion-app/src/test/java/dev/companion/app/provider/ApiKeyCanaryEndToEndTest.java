@@ -5,13 +5,14 @@ import dev.companion.adapter.cli.CompanionCommandLine.ConnectOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.Launcher;
 import dev.companion.adapter.cli.CompanionCommandLine.ProviderOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
+import dev.companion.adapter.llm.FakeProvider;
+import dev.companion.adapter.llm.FakeProvider.HoldUntilClientCloses;
+import dev.companion.adapter.llm.FakeProvider.Received;
+import dev.companion.adapter.llm.FakeProvider.Response;
+import dev.companion.adapter.llm.FakeProvider.Send;
 import dev.companion.app.AppLaunchers;
 import dev.companion.app.provider.AppClient.Answer;
 import dev.companion.app.provider.AppClient.Feed;
-import dev.companion.app.provider.LoopbackProvider.HoldUntilClientCloses;
-import dev.companion.app.provider.LoopbackProvider.Received;
-import dev.companion.app.provider.LoopbackProvider.Response;
-import dev.companion.app.provider.LoopbackProvider.Send;
 import dev.companion.app.provider.Stage.Wire;
 import dev.companion.core.model.CompanionException;
 import org.junit.jupiter.api.AfterEach;
@@ -140,19 +141,19 @@ class ApiKeyCanaryEndToEndTest {
                 .contains("provider_unavailable");
 
         if (wire == Wire.ANTHROPIC) {
-            stage.provider.then(Response.stream(LoopbackProvider.fixture("anthropic/messages-stream-error-after-text.sse",
+            stage.provider.then(Response.stream(FakeProvider.fixture("anthropic/messages-stream-error-after-text.sse",
                     CANARY)));
             assertThat(api.sendAndWait("and now").json().path("diagnostics").findValuesAsText("code"))
                     .contains("provider_stream_interrupted");
         }
         stage.provider.then(Response.status(429, wire == Wire.OPENAI
-                ? LoopbackProvider.fixture("openai/error-insufficient-quota.json", CANARY)
-                : LoopbackProvider.fixture("anthropic/error-spend-limit.json", CANARY), "Retry-After", "0"));
+                ? FakeProvider.fixture("openai/error-insufficient-quota.json", CANARY)
+                : FakeProvider.fixture("anthropic/error-spend-limit.json", CANARY), "Retry-After", "0"));
         api.sendAndWait("quota?");
 
         int firstText = wire == Wire.OPENAI ? 2 : 4;
         stage.provider.then(Response.streaming(List.of(
-                new Send(LoopbackProvider.firstEvents(wire.reply(), firstText)), new HoldUntilClientCloses())));
+                new Send(FakeProvider.firstEvents(wire.reply(), firstText)), new HoldUntilClientCloses())));
         String turn = api.send("a long story").json().path("turn_id").asText();
         feed.awaitDeltas(turn, 1);
         assertThat(api.cancel("stop").json().path("state").asText()).isEqualTo("cancelled");
@@ -177,7 +178,7 @@ class ApiKeyCanaryEndToEndTest {
 
     /** The same provider options on the command line, in-process, with the key in the same map. */
     private void exerciseTheCommandLine(Wire wire) throws Exception {
-        try (LoopbackProvider provider = new LoopbackProvider(Response.stream(wire.reply()))) {
+        try (FakeProvider provider = new FakeProvider(Response.stream(wire.reply()))) {
             Launcher launcher = AppLaunchers.inMemory(Map.of(Stage.KEY_VARIABLE, CANARY));
             List<String> options = List.of("--provider", wire.source(), "--model", wire.model,
                     "--base-url", Stage.baseUrl(wire, provider).toString(), "--api-key-env", Stage.KEY_VARIABLE,
@@ -234,14 +235,14 @@ class ApiKeyCanaryEndToEndTest {
     }
 
     private static byte[] authFailure(Wire wire) {
-        return LoopbackProvider.fixture(wire == Wire.OPENAI ? "openai/error-invalid-api-key.json"
+        return FakeProvider.fixture(wire == Wire.OPENAI ? "openai/error-invalid-api-key.json"
                 : "anthropic/error-authentication.json", CANARY);
     }
 
     /** An error event inside a 200 stream that echoes the key. */
     private static byte[] inStreamError(Wire wire) {
         if (wire == Wire.ANTHROPIC) {
-            return LoopbackProvider.fixture("anthropic/messages-stream-error-before-text.sse", CANARY);
+            return FakeProvider.fixture("anthropic/messages-stream-error-before-text.sse", CANARY);
         }
         return ("data: {\"error\": {\"message\": \"The server had an error processing your request for key "
                 + CANARY + "\", \"type\": \"server_error\", \"param\": null, \"code\": null}}\n\n")

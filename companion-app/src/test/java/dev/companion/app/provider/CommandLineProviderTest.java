@@ -2,8 +2,9 @@ package dev.companion.app.provider;
 
 import dev.companion.adapter.cli.CompanionCommandLine;
 import dev.companion.adapter.cli.CompanionCommandLine.ExitCodes;
+import dev.companion.adapter.llm.FakeProvider;
+import dev.companion.adapter.llm.FakeProvider.Response;
 import dev.companion.app.AppLaunchers;
-import dev.companion.app.provider.LoopbackProvider.Response;
 import dev.companion.app.provider.Stage.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CommandLineProviderTest {
 
     private final String key = "sk-e2e-" + UUID.randomUUID();
-    private LoopbackProvider provider;
+    private FakeProvider provider;
 
     private record Run(int exitCode, String out, String err) {
     }
@@ -57,7 +58,7 @@ class CommandLineProviderTest {
     @ParameterizedTest
     @EnumSource(Wire.class)
     void send_prints_the_streamed_reply_and_status_names_the_live_provider(Wire wire) {
-        provider = new LoopbackProvider(Response.stream(wire.reply()));
+        provider = new FakeProvider(Response.stream(wire.reply()));
 
         Run send = run(wire, "send", "hi");
         assertThat(send.exitCode()).isEqualTo(ExitCodes.OK);
@@ -76,9 +77,9 @@ class CommandLineProviderTest {
     void each_failure_is_one_line_and_the_exit_code_of_its_state(Wire wire) {
         String auth = wire == Wire.OPENAI ? "openai/error-invalid-api-key.json" : "anthropic/error-authentication.json";
         String rate = wire == Wire.OPENAI ? "openai/error-rate-limit.json" : "anthropic/error-rate-limit.json";
-        provider = new LoopbackProvider(Response.stream(wire.reply()))
-                .then(Response.status(401, LoopbackProvider.fixture(auth, key)))
-                .then(Response.status(429, LoopbackProvider.fixture(rate, key), "Retry-After", "120"));
+        provider = new FakeProvider(Response.stream(wire.reply()))
+                .then(Response.status(401, FakeProvider.fixture(auth, key)))
+                .then(Response.status(429, FakeProvider.fixture(rate, key), "Retry-After", "120"));
 
         Run refused = run(wire, "send", "hi");
         assertThat(refused.exitCode()).isEqualTo(ExitCodes.ERROR);

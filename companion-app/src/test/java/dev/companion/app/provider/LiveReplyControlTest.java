@@ -1,12 +1,13 @@
 package dev.companion.app.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.companion.adapter.llm.FakeProvider;
+import dev.companion.adapter.llm.FakeProvider.HoldUntilClientCloses;
+import dev.companion.adapter.llm.FakeProvider.Response;
+import dev.companion.adapter.llm.FakeProvider.Send;
 import dev.companion.app.provider.AppClient.Answer;
 import dev.companion.app.provider.AppClient.Event;
 import dev.companion.app.provider.AppClient.Feed;
-import dev.companion.app.provider.LoopbackProvider.HoldUntilClientCloses;
-import dev.companion.app.provider.LoopbackProvider.Response;
-import dev.companion.app.provider.LoopbackProvider.Send;
 import dev.companion.app.provider.Stage.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,7 +45,7 @@ class LiveReplyControlTest {
         // The reply's first piece of text, then the provider holds the stream open.
         int firstText = wire == Wire.OPENAI ? 2 : 4;
         stage.provider.then(Response.streaming(List.of(
-                new Send(LoopbackProvider.firstEvents(wire.reply(), firstText)), new HoldUntilClientCloses())));
+                new Send(FakeProvider.firstEvents(wire.reply(), firstText)), new HoldUntilClientCloses())));
 
         String turn = api.send("tell me a long story").json().path("turn_id").asText();
         feed.awaitDeltas(turn, 1);
@@ -88,7 +89,7 @@ class LiveReplyControlTest {
         Feed feed = stage.api.follow();
         int firstText = wire == Wire.OPENAI ? 2 : 4;
         stage.provider.then(Response.streaming(List.of(
-                new Send(LoopbackProvider.firstEvents(wire.reply(), firstText)), new HoldUntilClientCloses())));
+                new Send(FakeProvider.firstEvents(wire.reply(), firstText)), new HoldUntilClientCloses())));
         String turn = stage.api.send("tell me a long story").json().path("turn_id").asText();
         feed.awaitDeltas(turn, 1);
 
@@ -103,7 +104,7 @@ class LiveReplyControlTest {
     void a_rate_limit_before_any_text_is_retried_and_the_reply_completes(Wire wire) {
         stage = Stage.start(wire, key);
         String rate = wire == Wire.OPENAI ? "openai/error-rate-limit.json" : "anthropic/error-rate-limit.json";
-        stage.provider.then(Response.status(429, LoopbackProvider.fixture(rate, key), "Retry-After", "0"));
+        stage.provider.then(Response.status(429, FakeProvider.fixture(rate, key), "Retry-After", "0"));
 
         Answer answer = stage.api.sendAndWait("hi");
 

@@ -1,14 +1,14 @@
 package dev.companion.app.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.companion.adapter.llm.FakeProvider.Await;
+import dev.companion.adapter.llm.FakeProvider.Cut;
+import dev.companion.adapter.llm.FakeProvider.End;
+import dev.companion.adapter.llm.FakeProvider.Response;
+import dev.companion.adapter.llm.FakeProvider.Send;
 import dev.companion.app.provider.AppClient.Answer;
 import dev.companion.app.provider.AppClient.Event;
 import dev.companion.app.provider.AppClient.Feed;
-import dev.companion.app.provider.LoopbackProvider.Await;
-import dev.companion.app.provider.LoopbackProvider.Cut;
-import dev.companion.app.provider.LoopbackProvider.End;
-import dev.companion.app.provider.LoopbackProvider.Response;
-import dev.companion.app.provider.LoopbackProvider.Send;
 import dev.companion.app.provider.Stage.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,8 +21,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import static dev.companion.app.provider.LoopbackProvider.fixture;
-import static dev.companion.app.provider.LoopbackProvider.firstEvents;
+import static dev.companion.adapter.llm.FakeProvider.fixture;
+import static dev.companion.adapter.llm.FakeProvider.firstEvents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

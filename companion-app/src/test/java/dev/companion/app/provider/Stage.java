@@ -6,6 +6,7 @@ import dev.companion.adapter.cli.CompanionCommandLine.ProviderOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.RunningServer;
 import dev.companion.adapter.cli.CompanionCommandLine.ServeOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
+import dev.companion.adapter.llm.FakeProvider;
 import dev.companion.app.AppLaunchers;
 
 import java.io.IOException;
@@ -56,7 +57,7 @@ final class Stage implements AutoCloseable {
         }
 
         byte[] reply() {
-            return LoopbackProvider.fixture(replyFixture, "unused");
+            return FakeProvider.fixture(replyFixture, "unused");
         }
     }
 
@@ -65,11 +66,11 @@ final class Stage implements AutoCloseable {
 
     final Wire wire;
     final String key;
-    final LoopbackProvider provider;
+    final FakeProvider provider;
     final RunningServer server;
     final AppClient api;
 
-    private Stage(Wire wire, String key, LoopbackProvider provider, RunningServer server) {
+    private Stage(Wire wire, String key, FakeProvider provider, RunningServer server) {
         this.wire = wire;
         this.key = key;
         this.provider = provider;
@@ -79,7 +80,7 @@ final class Stage implements AutoCloseable {
 
     /** Starts the fake and the app on it; the key is in {@link #KEY_VARIABLE} of the environment map only. */
     static Stage start(Wire wire, String key) {
-        LoopbackProvider provider = new LoopbackProvider(LoopbackProvider.Response.stream(wire.reply()));
+        FakeProvider provider = new FakeProvider(FakeProvider.Response.stream(wire.reply()));
         try {
             Launcher launcher = AppLaunchers.inMemory(Map.of(KEY_VARIABLE, key));
             RunningServer server = launcher.serve(new ServeOptions("127.0.0.1", 0, options(wire, provider),
@@ -92,12 +93,12 @@ final class Stage implements AutoCloseable {
     }
 
     /** {@code --provider <wire> --model <m> --base-url http://127.0.0.1:<fake><path> --api-key-env KEY_VARIABLE}. */
-    static ProviderOptions options(Wire wire, LoopbackProvider provider) {
+    static ProviderOptions options(Wire wire, FakeProvider provider) {
         return new ProviderOptions(wire.choice, Optional.of(wire.model), Optional.of(baseUrl(wire, provider)),
                 Optional.of(KEY_VARIABLE), Optional.empty());
     }
 
-    static URI baseUrl(Wire wire, LoopbackProvider provider) {
+    static URI baseUrl(Wire wire, FakeProvider provider) {
         return provider.baseUrl(wire.basePath);
     }
 
@@ -108,7 +109,7 @@ final class Stage implements AutoCloseable {
         closeQuietly(provider);
     }
 
-    private static void closeQuietly(LoopbackProvider provider) {
+    private static void closeQuietly(FakeProvider provider) {
         try {
             provider.close();
         } catch (IOException e) {

@@ -2,10 +2,10 @@ package dev.companion.app.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.companion.adapter.llm.FakeProvider.Received;
 import dev.companion.app.provider.AppClient.Answer;
 import dev.companion.app.provider.AppClient.Event;
 import dev.companion.app.provider.AppClient.Feed;
-import dev.companion.app.provider.LoopbackProvider.Received;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -7,10 +7,11 @@ import dev.companion.adapter.cli.CompanionCommandLine.RunningServer;
 import dev.companion.adapter.cli.CompanionCommandLine.ServeOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.TimeLimits;
+import dev.companion.adapter.llm.FakeProvider;
+import dev.companion.adapter.llm.FakeProvider.HoldUntilClientCloses;
+import dev.companion.adapter.llm.FakeProvider.Response;
+import dev.companion.adapter.llm.FakeProvider.Send;
 import dev.companion.app.AppLaunchers;
-import dev.companion.app.provider.LoopbackProvider.HoldUntilClientCloses;
-import dev.companion.app.provider.LoopbackProvider.Response;
-import dev.companion.app.provider.LoopbackProvider.Send;
 import dev.companion.app.provider.Stage.Wire;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class TimeLimitsTest {
 
     private JsonNode replyWithin(TimeLimits limits, Response script) throws Exception {
         Wire wire = Wire.OPENAI;
-        try (LoopbackProvider provider = new LoopbackProvider(Response.stream(wire.reply()))) {
+        try (FakeProvider provider = new FakeProvider(Response.stream(wire.reply()))) {
             provider.then(script);
             ProviderOptions base = Stage.options(wire, provider);
             ProviderOptions options = new ProviderOptions(base.provider(), base.model(), base.baseUrl(),
@@ -56,7 +57,7 @@ class TimeLimitsTest {
 
     @Test
     void a_stream_that_stops_after_some_text_ends_at_the_idle_limit_given_and_keeps_the_text() throws Exception {
-        byte[] firstText = LoopbackProvider.firstEvents(Wire.OPENAI.reply(), 2);
+        byte[] firstText = FakeProvider.firstEvents(Wire.OPENAI.reply(), 2);
         JsonNode answer = replyWithin(new TimeLimits(Optional.empty(), Optional.empty(),
                 Optional.of(Duration.ofSeconds(1)), Optional.empty()),
                 Response.streaming(List.of(new Send(firstText), new HoldUntilClientCloses())));

@@ -8,6 +8,7 @@ import dev.companion.core.event.EventListener;
 import dev.companion.core.event.Subscription;
 import dev.companion.core.model.TurnId;
 import dev.companion.core.model.TurnOutcome;
+import dev.companion.core.port.HeldLanguageModel;
 import dev.companion.core.port.LanguageModel;
 import dev.companion.core.port.TranscriptStore;
 import dev.companion.prompts.ClasspathPromptCatalog;
@@ -32,7 +33,7 @@ import java.util.function.UnaryOperator;
  */
 final class Fixture implements AutoCloseable {
 
-    final ScriptedLanguageModel model = new ScriptedLanguageModel();
+    final HeldLanguageModel model = new HeldLanguageModel();
     final CompanionRuntime runtime;
     final Companion companion;
     final CompanionHttpServer server;

@@ -1,44 +1,13 @@
 package dev.companion.app.console;
 
 import dev.companion.core.model.TranscriptItem;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.Keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The composer: Enter sends, Shift+Enter adds a line, the draft survives a reload, a URL sends nothing. */
-class ConsoleComposerTest {
-
-    private static Chromium chromium;
-    private ScriptedConsoleServer server;
-    private ConsolePage page;
-
-    @BeforeAll
-    static void startBrowser() {
-        chromium = Chromium.start();
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (chromium != null) {
-            chromium.close();
-        }
-    }
-
-    @BeforeEach
-    void startServer() {
-        server = ScriptedConsoleServer.start();
-        page = new ConsolePage(chromium.driver);
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
+class ConsoleComposerTest extends ScriptedConsoleTest {
 
     @Test
     void enter_sends_and_shift_enter_adds_a_line() {

@@ -5,10 +5,6 @@ import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.model.ItemStatus;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.port.LanguageModelException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,34 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A provider's failure shows in the console as its typed state with its diagnostic, the partial
  * reply stays marked, and the next message goes through.
  */
-class ConsoleFailureTest {
-
-    private static Chromium chromium;
-    private ScriptedConsoleServer server;
-    private ConsolePage page;
-
-    @BeforeAll
-    static void startBrowser() {
-        chromium = Chromium.start();
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (chromium != null) {
-            chromium.close();
-        }
-    }
-
-    @BeforeEach
-    void startServer() {
-        server = ScriptedConsoleServer.start();
-        page = new ConsolePage(chromium.driver);
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
+class ConsoleFailureTest extends ScriptedConsoleTest {
 
     static Stream<Arguments> failures() {
         return Stream.of(

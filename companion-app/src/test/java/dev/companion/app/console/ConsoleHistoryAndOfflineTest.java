@@ -11,8 +11,6 @@ import dev.companion.core.model.Role;
 import dev.companion.core.model.TranscriptEntry;
 import dev.companion.core.model.TurnId;
 import dev.companion.runtime.InMemoryTranscriptStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
@@ -25,21 +23,7 @@ import java.util.stream.LongStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A long transcript opens on its newest page and grows older on demand; an offline model says so. */
-class ConsoleHistoryAndOfflineTest {
-
-    private static Chromium chromium;
-
-    @BeforeAll
-    static void startBrowser() {
-        chromium = Chromium.start();
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (chromium != null) {
-            chromium.close();
-        }
-    }
+class ConsoleHistoryAndOfflineTest extends BrowserTest {
 
     @Test
     void a_long_transcript_shows_its_newest_page_and_loads_older_ones_on_demand() {

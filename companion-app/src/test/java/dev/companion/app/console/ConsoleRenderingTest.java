@@ -1,9 +1,6 @@
 package dev.companion.app.console;
 
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -25,33 +22,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /** Model output is rendered as safe Markdown; nothing in it runs or loads; user text stays text. */
-class ConsoleRenderingTest {
-
-    private static Chromium chromium;
-    private ScriptedConsoleServer server;
-    private ConsolePage page;
-
-    @BeforeAll
-    static void startBrowser() {
-        chromium = Chromium.start();
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (chromium != null) {
-            chromium.close();
-        }
-    }
+class ConsoleRenderingTest extends ScriptedConsoleTest {
 
     @BeforeEach
-    void startServer() {
-        server = ScriptedConsoleServer.start();
-        page = new ConsolePage(chromium.driver).open(server.console());
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
+    void openConsole() {
+        page.open(server.console());
     }
 
     @Test

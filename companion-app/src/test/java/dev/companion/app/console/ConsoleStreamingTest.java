@@ -2,9 +2,6 @@ package dev.companion.app.console;
 
 import dev.companion.core.model.ItemStatus;
 import dev.companion.core.model.TranscriptItem;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.Keys;
@@ -18,33 +15,11 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A reply streams into the console as the model writes it, and ends the way the turn ended. */
-class ConsoleStreamingTest {
-
-    private static Chromium chromium;
-    private ScriptedConsoleServer server;
-    private ConsolePage page;
-
-    @BeforeAll
-    static void startBrowser() {
-        chromium = Chromium.start();
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (chromium != null) {
-            chromium.close();
-        }
-    }
+class ConsoleStreamingTest extends ScriptedConsoleTest {
 
     @BeforeEach
-    void startServer() {
-        server = ScriptedConsoleServer.start();
-        page = new ConsolePage(chromium.driver).open(server.console());
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
+    void openConsole() {
+        page.open(server.console());
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.companion.core.event.EventListener;
 import dev.companion.core.event.Subscription;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptQuery;
+import dev.companion.core.port.HeldLanguageModel;
 import dev.companion.core.port.TranscriptStore;
 import dev.companion.prompts.ClasspathPromptCatalog;
 import dev.companion.runtime.CompanionRuntime;

@@ -1,24 +1,19 @@
-package dev.companion.adapter.http;
+package dev.companion.core.port;
 
 import dev.companion.core.model.ProviderInfo;
-import dev.companion.core.port.CancellationSignal;
-import dev.companion.core.port.LanguageModel;
-import dev.companion.core.port.ModelRequest;
-import dev.companion.core.port.ModelResult;
-import dev.companion.core.port.TextSink;
 
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A language model the test drives: each reply is the pieces the test hands it, in order, until the
- * test ends it. A reply scripted before the message is sent streams at once; otherwise the model
- * waits (for a piece, the end, or a cancel), so a test can hold a turn open as long as it needs.
+ * A live-looking model the test holds in its hand: a reply is exactly the pieces the test emits, and
+ * it ends when the test says so, fails when told to, or the turn is cancelled. A reply scripted
+ * before the message is sent streams at once; otherwise the model waits, so a test can hold a turn
+ * open (and look at it) for as long as it needs.
  */
-final class ScriptedLanguageModel implements LanguageModel {
+public final class HeldLanguageModel implements LanguageModel {
 
     private static final Object END = new Object();
 
@@ -30,29 +25,34 @@ final class ScriptedLanguageModel implements LanguageModel {
         return new ProviderInfo("scripted", "scripted-1", true, Optional.of("model.test"), Optional.empty());
     }
 
-    /** Queues a whole reply: these pieces, then its end. */
-    void script(String... reply) {
-        for (String piece : reply) {
-            pieces.add(piece);
-        }
-        pieces.add(END);
-    }
-
     /** Streams one more piece of the reply being written. */
-    void emit(String piece) {
+    public void emit(String piece) {
         pieces.add(piece);
     }
 
     /** Ends the reply being written. */
-    void finish() {
+    public void finish() {
         pieces.add(END);
     }
 
+    /** Ends the reply with this failure, as a provider adapter would report it. */
+    public void fail(LanguageModelException failure) {
+        pieces.add(failure);
+    }
+
+    /** Queues a whole reply: these pieces, then its end. */
+    public void script(String... reply) {
+        for (String piece : reply) {
+            emit(piece);
+        }
+        finish();
+    }
+
     /** Waits until the model has been asked for a reply, and returns what it was sent. */
-    ModelRequest awaitCall() throws InterruptedException {
-        ModelRequest request = calls.poll(10, TimeUnit.SECONDS);
+    public ModelRequest awaitCall() throws InterruptedException {
+        ModelRequest request = calls.poll(20, TimeUnit.SECONDS);
         if (request == null) {
-            throw new AssertionError("the model was not called within 10 seconds");
+            throw new AssertionError("the model was not asked for a reply within 20 seconds");
         }
         return request;
     }
@@ -66,7 +66,7 @@ final class ScriptedLanguageModel implements LanguageModel {
         while (true) {
             Object next;
             try {
-                next = pieces.poll(60, TimeUnit.SECONDS);
+                next = pieces.poll(2, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return ModelResult.finished("interrupted");
@@ -80,10 +80,9 @@ final class ScriptedLanguageModel implements LanguageModel {
             if (next instanceof String piece) {
                 sink.accept(piece);
             }
+            if (next instanceof LanguageModelException failure) {
+                throw failure;
+            }
         }
-    }
-
-    List<Object> leftOver() {
-        return List.copyOf(pieces);
     }
 }

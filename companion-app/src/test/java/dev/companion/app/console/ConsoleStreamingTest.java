@@ -25,8 +25,9 @@ class ConsoleStreamingTest extends ScriptedConsoleTest {
     @Test
     void a_cut_event_connection_resumes_with_no_gap_and_no_duplicate() throws Exception {
         // The browser talks to a proxy on 127.0.0.1 that the test can cut; the server sits behind it.
-        try (ScriptedConsoleServer behind = ScriptedConsoleServer.startOn("127.0.0.2");
-             CuttableProxy proxy = new CuttableProxy(new InetSocketAddress("127.0.0.2", behind.port))) {
+        try (Proxied proxied = Proxied.start()) {
+            ScriptedConsoleServer behind = proxied.behind();
+            CuttableProxy proxy = proxied.proxy();
             ConsolePage viaProxy = new ConsolePage(chromium.driver)
                     .open(URI.create("http://127.0.0.1:" + behind.port + "/console"));
             viaProxy.type("Count to six", Keys.ENTER);
@@ -147,8 +148,9 @@ class ConsoleStreamingTest extends ScriptedConsoleTest {
     void a_piece_that_arrives_after_its_cancel_was_answered_leaves_no_ghost_reply() throws Exception {
         // The cancel's answer and the event stream travel on different connections, so the answer
         // can overtake the last pieces of the reply; those must not come back as a reply of their own.
-        try (ScriptedConsoleServer behind = ScriptedConsoleServer.startOn("127.0.0.2");
-             CuttableProxy proxy = new CuttableProxy(new InetSocketAddress("127.0.0.2", behind.port))) {
+        try (Proxied proxied = Proxied.start()) {
+            ScriptedConsoleServer behind = proxied.behind();
+            CuttableProxy proxy = proxied.proxy();
             ConsolePage viaProxy = new ConsolePage(chromium.driver)
                     .open(URI.create("http://127.0.0.1:" + behind.port + "/console"));
             viaProxy.type("Count", Keys.ENTER);
@@ -210,5 +212,36 @@ class ConsoleStreamingTest extends ScriptedConsoleTest {
         page.awaitOutcome("completed");
         page.awaitItemText(1, "Thinking done.");
         assertThat(server.transcript()).extracting(TranscriptItem::content).containsExactly("First question", "Thinking done.");
+    }
+
+    /**
+     * A server on 127.0.0.2 behind a cuttable proxy on 127.0.0.1 at the same port (the server's Host
+     * check wants its own port in the browser's Host header). The port the system gave the server
+     * may be taken on 127.0.0.1: then both start again on another.
+     */
+    private record Proxied(ScriptedConsoleServer behind, CuttableProxy proxy) implements AutoCloseable {
+
+        static Proxied start() throws java.io.IOException {
+            for (int attempt = 1; ; attempt++) {
+                ScriptedConsoleServer behind = ScriptedConsoleServer.startOn("127.0.0.2");
+                try {
+                    return new Proxied(behind, new CuttableProxy(new InetSocketAddress("127.0.0.2", behind.port)));
+                } catch (java.net.BindException taken) {
+                    behind.close();
+                    if (attempt == 20) {
+                        throw taken;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                proxy.close();
+            } finally {
+                behind.close();
+            }
+        }
     }
 }

@@ -39,7 +39,12 @@ final class CuttableProxy implements AutoCloseable {
     CuttableProxy(InetSocketAddress upstream) throws IOException {
         this.upstream = upstream;
         this.listener = new ServerSocket();
-        listener.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), upstream.getPort()));
+        try {
+            listener.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), upstream.getPort()));
+        } catch (IOException e) {
+            listener.close();
+            throw e;
+        }
         Thread acceptor = new Thread(this::acceptLoop, "proxy-accept");
         acceptor.setDaemon(true);
         acceptor.start();

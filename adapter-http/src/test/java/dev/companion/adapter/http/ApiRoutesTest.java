@@ -32,16 +32,13 @@ class ApiRoutesTest {
     @AfterEach
     void stop() {
         try {
-            for (HttpResponse<String> response : fixture.responses) {
-                String what = response.request().method() + " " + response.uri();
-                ResponseRules.assertSafeHeaders(what, response.headers());
-                ResponseRules.assertNoLeak(what, response.body());
+            ResponseRules.assertEverySafe(fixture.responses, (what, response) -> {
                 if (response.uri().getPath().startsWith("/api/")) {
                     assertThat(response.headers().firstValue("Cache-Control")).as(what).hasValue("no-store");
                     assertThat(response.headers().firstValue("Content-Type")).as(what)
                             .hasValue("application/json; charset=utf-8");
                 }
-            }
+            });
         } finally {
             fixture.close();
         }

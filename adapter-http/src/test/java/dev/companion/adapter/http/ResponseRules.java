@@ -1,6 +1,7 @@
 package dev.companion.adapter.http;
 
 import java.net.http.HttpHeaders;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -18,6 +19,20 @@ final class ResponseRules {
                     + "|file:");
 
     private ResponseRules() {
+    }
+
+    /**
+     * Every answer a test received: safe headers, no leak in the body, and, for each, whatever else
+     * the test adds (given the answer and its "METHOD uri" label).
+     */
+    static void assertEverySafe(List<HttpResponse<String>> responses,
+                                java.util.function.BiConsumer<String, HttpResponse<String>> andAlso) {
+        for (HttpResponse<String> response : responses) {
+            String what = response.request().method() + " " + response.uri();
+            assertSafeHeaders(what, response.headers());
+            assertNoLeak(what, response.body());
+            andAlso.accept(what, response);
+        }
     }
 
     static void assertSafeHeaders(String what, Map<String, List<String>> headers) {

@@ -7,7 +7,7 @@ import dev.companion.core.model.InvalidRequestException;
 import java.util.Objects;
 
 /**
- * A user message for the Companion. Validates itself: not blank, at most {@link #MAX_CHARACTERS}
+ * A user message for the Companion. Validates itself: not blank, no NUL character, at most {@link #MAX_CHARACTERS}
  * characters (Unicode code points, as a person counts them). Invalid input throws
  * {@link InvalidRequestException} with a diagnostic; nothing has changed at that point.
  *
@@ -23,6 +23,12 @@ public record SendMessageCommand(String content, String source) {
         if (content == null || content.isBlank()) {
             throw new InvalidRequestException(Diagnostic.error(DiagnosticCode.EMPTY_MESSAGE,
                     "The message is empty; write something to send."));
+        }
+        if (content.indexOf('\0') >= 0) {
+            // NUL ends strings in C, terminals and many tools; a message carrying one would read
+            // differently in each of them.
+            throw new InvalidRequestException(Diagnostic.error(DiagnosticCode.MESSAGE_CONTAINS_NUL,
+                    "The message contains a NUL character; remove it and send again."));
         }
         int characters = content.codePointCount(0, content.length());
         if (characters > MAX_CHARACTERS) {

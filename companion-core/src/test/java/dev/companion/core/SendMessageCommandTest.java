@@ -46,4 +46,14 @@ class SendMessageCommandTest {
         assertThatExceptionOfType(InvalidRequestException.class).isThrownBy(() ->
                 new CancelCommand(java.util.Optional.empty(), java.util.Optional.of("x".repeat(501))));
     }
+
+    @Test
+    void a_message_with_a_nul_character_is_rejected_with_its_own_code() {
+        assertThatExceptionOfType(InvalidRequestException.class)
+                .isThrownBy(() -> SendMessageCommand.of("before\0after"))
+                .satisfies(e -> {
+                    assertThat(e.diagnostic().code()).isEqualTo(dev.companion.core.model.DiagnosticCode.MESSAGE_CONTAINS_NUL);
+                    assertThat(e.state()).isEqualTo(dev.companion.core.model.CompanionState.REJECTED);
+                });
+    }
 }

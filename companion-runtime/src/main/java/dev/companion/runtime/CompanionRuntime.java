@@ -1,5 +1,8 @@
 package dev.companion.runtime;
 
+import dev.companion.core.Conversations;
+import dev.companion.core.port.ConversationCatalog;
+
 import dev.companion.core.Companion;
 import dev.companion.core.ListWorkersUseCase;
 import dev.companion.core.model.AuthorityDecision;
@@ -49,9 +52,13 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
     /** How many recent events are kept for clients that resume. */
     public static final int DEFAULT_RETAINED_EVENTS = 10_000;
 
+    /** How many turns may run at once across all conversations when nothing else is configured. */
+    public static final int DEFAULT_MAX_RUNNING_TURNS = 4;
+
     private final WorkerRegistry registry = new WorkerRegistry();
-    private final CompanionWorker companion;
-    private final TranscriptStore store;
+    private final ConversationRegistry conversations;
+    private final Companion defaultConversation;
+    private final ConversationCatalog catalog;
     private final ExecutorService turns;
     private final ScheduledExecutorService timers;
 
@@ -60,26 +67,36 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
         if (decision instanceof AuthorityDecision.Denied denied) {
             throw new AuthorityDeniedException(denied);
         }
-        this.store = builder.store != null ? builder.store : new InMemoryTranscriptStore();
+        this.catalog = builder.catalog != null ? builder.catalog
+                : builder.store != null ? new InMemoryConversationCatalog(builder.store, builder.clock.instant())
+                : new InMemoryConversationCatalog();
         LanguageModel model = builder.model != null ? builder.model : new OfflineLanguageModel(builder.prompts);
-        this.turns = Executors.newSingleThreadExecutor(daemonThreads("companion-turn"));
+        // A turn holds its thread while the model streams; the permits bound how many run at once.
+        this.turns = Executors.newCachedThreadPool(daemonThreads("companion-turn"));
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemonThreads("companion-timer"));
         // A turn that ends in time cancels its deadline: drop it at once rather than hold the turn until it would fire.
         timer.setRemoveOnCancelPolicy(true);
         this.timers = timer;
         EventLog events = new EventLog(builder.clock.millis() * 1_000L, builder.retainedEvents);
-        this.companion = new CompanionWorker(builder.profile, model, store, builder.prompts, builder.clock, events,
-                turns, timers, builder.turnTimeout, builder.historyItems);
-        registry.register(companion);
+        Hosting hosting = new Hosting(builder.profile, model, builder.prompts, builder.clock, events, turns, timers,
+                builder.turnTimeout, builder.historyItems, new TurnPermits(builder.maxRunningTurns));
+        this.conversations = new ConversationRegistry(hosting, catalog);
+        this.defaultConversation = conversations.openDefault();
+        registry.register(conversations);
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The Companion worker, as its clients drive it. */
+    /** The default conversation, as its clients drive it: the one every earlier release had. */
     public Companion companion() {
-        return companion;
+        return defaultConversation;
+    }
+
+    /** Every conversation: create, list, rename, delete, open one, follow all their events. */
+    public Conversations conversations() {
+        return conversations;
     }
 
     @Override
@@ -89,7 +106,7 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
 
     @Override
     public void close() {
-        companion.interrupt();
+        conversations.interruptAll();
         turns.shutdownNow();
         timers.shutdownNow();
         try {
@@ -97,7 +114,7 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        store.close();
+        catalog.close();
     }
 
     private static ThreadFactory daemonThreads(String name) {
@@ -114,6 +131,8 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
         private PromptCatalog prompts;
         private LanguageModel model;
         private TranscriptStore store;
+        private ConversationCatalog catalog;
+        private int maxRunningTurns = DEFAULT_MAX_RUNNING_TURNS;
         private Profile profile = Profile.companion();
         private Clock clock = Clock.systemUTC();
         private Duration turnTimeout = DEFAULT_TURN_TIMEOUT;
@@ -135,9 +154,28 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
             return this;
         }
 
-        /** Where the transcript is kept; in memory when not set. The runtime closes it. */
+        /** Where the conversations are kept; in memory when not set. The runtime closes it. */
+        public Builder catalog(ConversationCatalog catalog) {
+            this.catalog = Objects.requireNonNull(catalog, "catalog");
+            return this;
+        }
+
+        /**
+         * Keeps the default conversation in this transcript store and any other conversation in
+         * memory: for an application that has one conversation and its own store. The runtime closes it.
+         * Ignored when a {@link #catalog} is set.
+         */
         public Builder store(TranscriptStore store) {
             this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** How many turns may run at once across all conversations; one more is answered busy. */
+        public Builder maxRunningTurns(int maxRunningTurns) {
+            if (maxRunningTurns < 1) {
+                throw new IllegalArgumentException("at least one turn must be allowed to run");
+            }
+            this.maxRunningTurns = maxRunningTurns;
             return this;
         }
 

@@ -1,5 +1,11 @@
 package dev.companion.runtime;
 
+import dev.companion.core.EditMessageCommand;
+import dev.companion.core.model.ConversationId;
+import dev.companion.core.model.ConversationNotFoundException;
+import java.util.HashSet;
+import java.util.Set;
+
 import dev.companion.core.CancelCommand;
 import dev.companion.core.CancelResult;
 import dev.companion.core.Companion;
@@ -57,29 +63,33 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The Companion worker: one turn at a time. A turn starts when its user item is stored, streams
+ * One conversation's worker: one turn at a time. A turn starts when its user item is stored, streams
  * the model's reply as events, and ends exactly once, by completion, failure, cancel, timeout or
  * shutdown, whichever comes first; the reply, whole or partial, is then stored with its status.
+ * Regenerate and edit start a turn the same way, after marking what they replace superseded.
  */
-final class CompanionWorker implements Companion, Worker {
+final class CompanionWorker implements Companion {
 
     private static final Logger LOG = Logger.getLogger(CompanionWorker.class.getName());
     private static final int REMEMBERED_OUTCOMES = 256;
+    /** How far back a regenerate or edit looks for the last user message. */
+    private static final int REWRITE_WINDOW = 200;
 
-    private final Profile profile;
-    private final LanguageModel model;
+    /** What the worker tells the conversation list about. */
+    interface Host {
+        /** A user message was stored; the first one names an untitled conversation. */
+        void userMessageStored(ConversationId conversation, TranscriptItem item);
+    }
+
+    private final ConversationId conversation;
+    private final Hosting hosting;
     private final TranscriptStore store;
-    private final PromptCatalog prompts;
-    private final Clock clock;
-    private final EventLog events;
-    private final ExecutorService turns;
-    private final ScheduledExecutorService timers;
-    private final Duration turnTimeout;
-    private final int historyItems;
+    private final Host host;
 
     /** Guards starting and ending turns, so their events are never interleaved. */
     private final ReentrantLock transitions = new ReentrantLock();
     private volatile RunningTurn running;
+    private volatile boolean deleted;
     private final Map<TurnId, CompletableFuture<TurnOutcome>> outcomes = new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<TurnId, CompletableFuture<TurnOutcome>> eldest) {
@@ -87,70 +97,129 @@ final class CompanionWorker implements Companion, Worker {
         }
     };
 
-    CompanionWorker(Profile profile, LanguageModel model, TranscriptStore store, PromptCatalog prompts, Clock clock,
-                    EventLog events, ExecutorService turns, ScheduledExecutorService timers, Duration turnTimeout,
-                    int historyItems) {
-        this.profile = profile;
-        this.model = model;
+    CompanionWorker(ConversationId conversation, Hosting hosting, TranscriptStore store, Host host) {
+        this.conversation = conversation;
+        this.hosting = hosting;
         this.store = store;
-        this.prompts = prompts;
-        this.clock = clock;
-        this.events = events;
-        this.turns = turns;
-        this.timers = timers;
-        this.turnTimeout = turnTimeout;
-        this.historyItems = historyItems;
+        this.host = host;
     }
 
     @Override
-    public String id() {
-        return profile.id();
+    public ConversationId conversationId() {
+        return conversation;
     }
 
-    @Override
-    public WorkerSnapshot snapshot() {
-        return new WorkerSnapshot(profile.id(), profile.label(), currentState(), profile,
-                AuthorityPolicy.CONVERSATION_ONLY);
-    }
-
-    private CompanionState currentState() {
+    CompanionState currentState() {
         return running == null ? CompanionState.READY : CompanionState.BUSY;
     }
 
-    // ---- send -------------------------------------------------------------------------------
+    Optional<TurnId> runningTurn() {
+        return Optional.ofNullable(running).map(turn -> turn.id);
+    }
+
+    long size() {
+        return store.size();
+    }
+
+    Optional<TranscriptItem> newestItem() {
+        long size = store.size();
+        return size == 0 ? Optional.empty() : store.read(size - 1, 1).stream().findFirst();
+    }
+
+    // ---- send, regenerate, edit ------------------------------------------------------------
 
     @Override
     public SendResult send(SendMessageCommand command) {
+        return startTurn(turnId -> Optional.of(appendUser(command, turnId)), Optional.empty());
+    }
+
+    @Override
+    public SendResult regenerate() {
+        return startTurn(turnId -> {
+            List<TranscriptItem> tail = sinceLastUserMessage();
+            if (tail.isEmpty()) {
+                return Optional.empty();
+            }
+            supersede(tail.subList(1, tail.size()));
+            return Optional.of(tail.get(0));
+        }, Optional.of(Diagnostic.error(DiagnosticCode.NOTHING_TO_REGENERATE,
+                "There is no message to answer again yet; send one first.")));
+    }
+
+    @Override
+    public SendResult edit(EditMessageCommand command) {
+        return startTurn(turnId -> {
+            List<TranscriptItem> tail = sinceLastUserMessage();
+            if (tail.isEmpty()) {
+                return Optional.empty();
+            }
+            supersede(tail);
+            return Optional.of(appendUser(command.message(), turnId));
+        }, Optional.of(Diagnostic.error(DiagnosticCode.NOTHING_TO_EDIT,
+                "There is no message to edit yet; send one first.")));
+    }
+
+    /** How a turn finds its user item: stores it, or finds it; empty when there is nothing to answer. */
+    private interface Opening {
+        Optional<TranscriptItem> userItem(TurnId turn);
+    }
+
+    /**
+     * Starts a turn unless one runs here or the runtime's limit is reached. Everything the opening
+     * writes happens under the transitions lock, so a concurrent send sees busy, never half a rewrite.
+     */
+    private SendResult startTurn(Opening opening, Optional<Diagnostic> nothingToDo) {
         RunningTurn turn = new RunningTurn(TurnId.random());
         Turn started;
         transitions.lock();
         try {
+            if (deleted) {
+                throw new ConversationNotFoundException(conversation);
+            }
             RunningTurn current = running;
             if (current != null) {
                 return new SendResult.Busy(current.id, List.of(Diagnostic.warning(DiagnosticCode.COMPANION_BUSY,
                         "The Companion is answering another message; send again when it is ready.")));
             }
-            TranscriptItem userItem;
-            try {
-                userItem = store.append(new TranscriptEntry(Role.USER, command.content(), clock.instant(),
-                        command.source(), ItemStatus.ACCEPTED, turn.id));
-            } catch (StorageException e) {
-                return new SendResult.Failed(List.of(e.diagnostic()));
+            if (!hosting.permits().tryAcquire()) {
+                return new SendResult.Busy(Optional.empty(), List.of(Diagnostic.warning(
+                        DiagnosticCode.TOO_MANY_RUNNING_TURNS, "The Companion is answering "
+                                + hosting.permits().max() + " conversations at once, as many as it may; "
+                                + "send again when one of them is done.")));
             }
-            started = new Turn(turn.id, userItem, clock.instant());
+            Optional<TranscriptItem> userItem;
+            try {
+                userItem = opening.userItem(turn.id);
+            } catch (StorageException e) {
+                hosting.permits().release();
+                return new SendResult.Failed(List.of(e.diagnostic()));
+            } catch (RuntimeException e) {
+                hosting.permits().release();
+                throw e;
+            }
+            if (userItem.isEmpty()) {
+                hosting.permits().release();
+                return new SendResult.Refused(List.of(nothingToDo.orElseThrow()));
+            }
+            started = new Turn(turn.id, userItem.get(), hosting.clock().instant());
             running = turn;
             synchronized (outcomes) {
                 outcomes.put(turn.id, turn.outcome);
             }
             turn.started(started, deadline(turn));
-            events.publish(cursor -> new CompanionEvent.StateChanged(cursor, clock.instant(),
-                    CompanionState.READY, CompanionState.BUSY));
-            events.publish(cursor -> new CompanionEvent.TurnStarted(cursor, clock.instant(), started));
+            hosting.events().publish(cursor -> new CompanionEvent.StateChanged(cursor, hosting.clock().instant(),
+                    conversation, CompanionState.READY, CompanionState.BUSY));
+            hosting.events().publish(cursor -> new CompanionEvent.TurnStarted(cursor, hosting.clock().instant(),
+                    conversation, started));
         } finally {
             transitions.unlock();
         }
+        if (started.userItem().turnId().equals(turn.id)) {
+            // Outside the lock: the conversation list takes its own, and a delete takes both the other way.
+            host.userMessageStored(conversation, started.userItem());
+        }
         try {
-            turns.execute(() -> converse(turn));
+            hosting.turns().execute(() -> converse(turn));
         } catch (RejectedExecutionException e) {
             end(turn, new TurnEnding.Interrupted(List.of(Diagnostic.warning(DiagnosticCode.TURN_INTERRUPTED,
                     "The runtime is stopping; the message is kept but will not be answered."))));
@@ -158,13 +227,51 @@ final class CompanionWorker implements Companion, Worker {
         return new SendResult.Accepted(started, List.of());
     }
 
+    private TranscriptItem appendUser(SendMessageCommand command, TurnId turn) {
+        return store.append(new TranscriptEntry(Role.USER, command.content(), hosting.clock().instant(),
+                command.source(), ItemStatus.ACCEPTED, turn));
+    }
+
+    /**
+     * The last user message that still counts and every item after it that still counts, oldest
+     * first; empty when there is none within reach.
+     */
+    private List<TranscriptItem> sinceLastUserMessage() {
+        long size = store.size();
+        long from = Math.max(0, size - REWRITE_WINDOW);
+        List<TranscriptItem> window = store.read(from, REWRITE_WINDOW);
+        for (int i = window.size() - 1; i >= 0; i--) {
+            TranscriptItem item = window.get(i);
+            if (item.role() == Role.USER && item.status() != ItemStatus.SUPERSEDED) {
+                List<TranscriptItem> tail = new ArrayList<>();
+                for (TranscriptItem later : window.subList(i, window.size())) {
+                    if (later.status() != ItemStatus.SUPERSEDED) {
+                        tail.add(later);
+                    }
+                }
+                return tail;
+            }
+        }
+        return List.of();
+    }
+
+    private void supersede(List<TranscriptItem> items) {
+        if (items.isEmpty()) {
+            return;
+        }
+        Set<Long> sequences = new HashSet<>();
+        items.forEach(item -> sequences.add(item.sequence()));
+        store.supersede(sequences);
+    }
+
     /** Ends the turn as {@code timeout} once it has run too long; none while the runtime is closing. */
     private ScheduledFuture<?> deadline(RunningTurn turn) {
+        Duration limit = hosting.turnTimeout();
         try {
-            return timers.schedule(() -> end(turn, new TurnEnding.TimedOut(List.of(Diagnostic.error(
+            return hosting.timers().schedule(() -> end(turn, new TurnEnding.TimedOut(List.of(Diagnostic.error(
                             DiagnosticCode.TURN_TIMEOUT, "The reply took longer than the turn limit of "
-                                    + turnTimeout.toSeconds() + " seconds and was stopped.")))),
-                    turnTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                                    + limit.toSeconds() + " seconds and was stopped.")))),
+                    limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closing) {
             return null; // the turn is ended as interrupted when its work is refused too
         }
@@ -172,8 +279,8 @@ final class CompanionWorker implements Companion, Worker {
 
     private void converse(RunningTurn turn) {
         try {
-            ModelRequest request = new ModelRequest(prompts.text(profile.systemPrompt()), history());
-            ModelResult result = model.stream(request, delta -> keep(turn, delta), turn.cancellation);
+            ModelRequest request = new ModelRequest(hosting.prompts().text(hosting.profile().systemPrompt()), history());
+            ModelResult result = hosting.model().stream(request, delta -> keep(turn, delta), turn.cancellation);
             end(turn, new TurnEnding.Completed(result.diagnostics()));
         } catch (LanguageModelException e) {
             if (e.state() == CompanionState.TIMEOUT) {
@@ -195,17 +302,22 @@ final class CompanionWorker implements Companion, Worker {
         }
         turn.append(delta, () -> {
             store.recordReplyProgress(turn.id, delta);
-            events.publish(cursor -> new CompanionEvent.TextDelta(cursor, clock.instant(), turn.id, delta));
+            hosting.events().publish(cursor -> new CompanionEvent.TextDelta(cursor, hosting.clock().instant(),
+                    conversation, turn.id, delta));
         });
     }
 
-    /** The normal conversation, oldest first, ending with the user's new message. */
+    /**
+     * The normal conversation, oldest first, ending with the user's message: what a regenerate or
+     * edit superseded is left out, so the model never sees an answer that was replaced.
+     */
     private List<ChatMessage> history() {
+        int historyItems = hosting.historyItems();
         long size = store.size();
         List<TranscriptItem> items = store.read(Math.max(0, size - historyItems), historyItems);
         List<ChatMessage> messages = new ArrayList<>(items.size());
         for (TranscriptItem item : items) {
-            if (item.content().isBlank()) {
+            if (item.content().isBlank() || item.status() == ItemStatus.SUPERSEDED) {
                 continue;
             }
             if (messages.isEmpty() && item.role() != Role.USER) {
@@ -218,14 +330,14 @@ final class CompanionWorker implements Companion, Worker {
 
     /**
      * Ends the turn unless it has already ended: stops the model, stores the reply with its
-     * status, frees the Companion and tells everyone. Returns the outcome if this call ended it.
+     * status, frees the conversation and tells everyone. Returns the outcome if this call ended it.
      */
     private Optional<TurnOutcome> end(RunningTurn turn, TurnEnding ending) {
         String text = turn.end();
         if (text == null) {
             return Optional.empty();
         }
-        // From here on nothing may throw before the Companion is free again, or it would stay busy.
+        // From here on nothing may throw before the conversation is free again, or it would stay busy.
         stopModel(turn);
         List<Diagnostic> diagnostics = new ArrayList<>(ending.diagnostics());
         Optional<TranscriptItem> reply = storeReply(turn, ending, text, diagnostics);
@@ -233,9 +345,11 @@ final class CompanionWorker implements Companion, Worker {
         transitions.lock();
         try {
             running = null;
-            events.publish(cursor -> new CompanionEvent.TurnEnded(cursor, clock.instant(), outcome));
-            events.publish(cursor -> new CompanionEvent.StateChanged(cursor, clock.instant(),
-                    CompanionState.BUSY, CompanionState.READY));
+            hosting.permits().release();
+            hosting.events().publish(cursor -> new CompanionEvent.TurnEnded(cursor, hosting.clock().instant(),
+                    conversation, outcome));
+            hosting.events().publish(cursor -> new CompanionEvent.StateChanged(cursor, hosting.clock().instant(),
+                    conversation, CompanionState.BUSY, CompanionState.READY));
         } finally {
             transitions.unlock();
         }
@@ -255,8 +369,8 @@ final class CompanionWorker implements Companion, Worker {
     private Optional<TranscriptItem> storeReply(RunningTurn turn, TurnEnding ending, String text,
                                                 List<Diagnostic> diagnostics) {
         try {
-            return Optional.of(store.append(new TranscriptEntry(Role.ASSISTANT, text, clock.instant(),
-                    sourceOf(model.provider()), ending.replyStatus(text), turn.id)));
+            return Optional.of(store.append(new TranscriptEntry(Role.ASSISTANT, text, hosting.clock().instant(),
+                    sourceOf(hosting.model().provider()), ending.replyStatus(text), turn.id)));
         } catch (StorageException e) {
             diagnostics.add(e.diagnostic());
         } catch (RuntimeException e) {
@@ -288,6 +402,30 @@ final class CompanionWorker implements Companion, Worker {
         }
     }
 
+    /**
+     * Marks the worker deleted unless a turn runs; from then on every send is refused as not found.
+     * Returns the running turn that prevented it, if any. The caller deletes the storage after.
+     */
+    Optional<TurnId> markDeleted() {
+        transitions.lock();
+        try {
+            RunningTurn current = running;
+            if (current != null) {
+                return Optional.of(current.id);
+            }
+            deleted = true;
+            return Optional.empty();
+        } finally {
+            transitions.unlock();
+        }
+    }
+
+    private void checkNotDeleted() {
+        if (deleted) {
+            throw new ConversationNotFoundException(conversation);
+        }
+    }
+
     // ---- await and cancel --------------------------------------------------------------------
 
     @Override
@@ -310,6 +448,7 @@ final class CompanionWorker implements Companion, Worker {
 
     @Override
     public CancelResult cancel(CancelCommand command) {
+        checkNotDeleted();
         RunningTurn current = running;
         if (command.turn().isPresent() && (current == null || !current.id.equals(command.turn().get()))) {
             return endedOrUnknown(command.turn().get());
@@ -338,7 +477,7 @@ final class CompanionWorker implements Companion, Worker {
         // The turn is not running any more, so its outcome is complete or about to be.
         TurnOutcome ended = outcome.join();
         return new CancelResult.AlreadyCompleted(id, ended, Diagnostic.info(DiagnosticCode.ALREADY_COMPLETED,
-                "The turn had already ended (" + ended.eventName().replace("turn_", "").replace('_', ' ')
+                "The turn had already ended (" + ended.end().wireName().replace('_', ' ')
                         + "); nothing was changed."));
     }
 
@@ -346,8 +485,10 @@ final class CompanionWorker implements Companion, Worker {
 
     @Override
     public CompanionStatus status() {
+        checkNotDeleted();
         RunningTurn current = running;
-        ProviderInfo provider = model.provider();
+        ProviderInfo provider = hosting.model().provider();
+        PromptCatalog prompts = hosting.prompts();
         List<Diagnostic> diagnostics = new ArrayList<>();
         Optional<String> limitation = Optional.empty();
         if (!provider.live()) {
@@ -355,13 +496,17 @@ final class CompanionWorker implements Companion, Worker {
             diagnostics.add(Diagnostic.warning(DiagnosticCode.PROVIDER_OFFLINE, prompts.text(PromptNames.OFFLINE_NOTICE)));
         }
         diagnostics.addAll(store.diagnostics());
-        return new CompanionStatus(current == null ? CompanionState.READY : CompanionState.BUSY, snapshot(),
+        CompanionState state = current == null ? CompanionState.READY : CompanionState.BUSY;
+        Profile profile = hosting.profile();
+        return new CompanionStatus(conversation, state,
+                new WorkerSnapshot(profile.id(), profile.label(), state, profile, AuthorityPolicy.CONVERSATION_ONLY),
                 new TransportInfo("embedded_runtime", "events", limitation), provider,
                 AuthorityPolicy.CONVERSATION_ONLY, Optional.ofNullable(current).map(t -> t.id), diagnostics);
     }
 
     @Override
     public TranscriptPage transcript(TranscriptQuery query) {
+        checkNotDeleted();
         long total = store.size();
         TranscriptQuery.Window window = query.window(total);
         List<TranscriptItem> items = window.count() > 0 ? store.read(window.start(), window.count()) : List.of();
@@ -370,18 +515,29 @@ final class CompanionWorker implements Companion, Worker {
 
     // ---- events --------------------------------------------------------------------------------
 
+    /**
+     * This conversation's turn and state events. What happens to the list of conversations (created,
+     * renamed, deleted) is for readers of every conversation, so a client of one sees what it always saw.
+     */
+    private boolean mine(CompanionEvent event) {
+        return event.conversationId().equals(conversation)
+                && !(event instanceof CompanionEvent.ConversationCreated
+                || event instanceof CompanionEvent.ConversationRenamed
+                || event instanceof CompanionEvent.ConversationDeleted);
+    }
+
     @Override
     public long latestCursor() {
-        return events.latestCursor();
+        return hosting.events().latestCursor();
     }
 
     @Override
     public EventReplay eventsAfter(long cursor, int max) {
-        return events.after(cursor, max);
+        return hosting.events().after(cursor, max, this::mine);
     }
 
     @Override
     public Subscription subscribe(long cursor, EventListener listener) {
-        return events.subscribe(cursor, listener);
+        return hosting.events().subscribe(cursor, this::mine, listener);
     }
 }

@@ -10,14 +10,16 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.LongFunction;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The Companion's events in order, each with a cursor one above the last. Cursors of one runtime
- * start above {@code base}, which is taken from the clock at start (milliseconds times 1000), so a
- * cursor kept from an earlier process is recognisably older than anything retained and gets a
- * reset instead of a wrong replay. The newest {@code capacity} events are retained for resuming.
+ * The events of every conversation in one order, each with a cursor one above the last. Cursors of
+ * one runtime start above {@code base}, which is taken from the clock at start (milliseconds times
+ * 1000), so a cursor kept from an earlier process is recognisably older than anything retained and
+ * gets a reset instead of a wrong replay. The newest {@code capacity} events are retained for resuming.
+ * A reader may follow every conversation or, through a filter, one.
  *
  * <p>Listeners are called under this log's lock, in cursor order, so a subscriber sees the replay
  * and then the live events with no gap and no duplicate; they must therefore return at once.
@@ -26,9 +28,12 @@ final class EventLog {
 
     private static final Logger LOG = Logger.getLogger(EventLog.class.getName());
 
+    private record Reader(Predicate<CompanionEvent> filter, EventListener listener) {
+    }
+
     private final int capacity;
     private final ArrayDeque<CompanionEvent> retained;
-    private final List<EventListener> listeners = new ArrayList<>();
+    private final List<Reader> readers = new ArrayList<>();
     private long latest;
 
     EventLog(long base, int capacity) {
@@ -47,10 +52,13 @@ final class EventLog {
         if (retained.size() > capacity) {
             retained.removeFirst();
         }
-        for (Iterator<EventListener> it = listeners.iterator(); it.hasNext(); ) {
-            EventListener listener = it.next();
+        for (Iterator<Reader> it = readers.iterator(); it.hasNext(); ) {
+            Reader reader = it.next();
+            if (!reader.filter.test(event)) {
+                continue;
+            }
             try {
-                listener.onEvent(event);
+                reader.listener.onEvent(event);
             } catch (RuntimeException e) {
                 // A broken listener must not stop the turn or starve the others: drop it.
                 LOG.log(Level.WARNING, "an event listener failed and was removed: {0}", e.getClass().getSimpleName());
@@ -65,12 +73,16 @@ final class EventLog {
     }
 
     synchronized EventReplay after(long cursor, int max) {
+        return after(cursor, max, event -> true);
+    }
+
+    synchronized EventReplay after(long cursor, int max, Predicate<CompanionEvent> filter) {
         if (!known(cursor)) {
             return new EventReplay.Reset(latest);
         }
         List<CompanionEvent> events = new ArrayList<>();
         for (CompanionEvent event : retained) {
-            if (event.cursor() > cursor) {
+            if (event.cursor() > cursor && filter.test(event)) {
                 if (events.size() == max) {
                     break;
                 }
@@ -81,19 +93,24 @@ final class EventLog {
     }
 
     synchronized Subscription subscribe(long cursor, EventListener listener) {
+        return subscribe(cursor, event -> true, listener);
+    }
+
+    synchronized Subscription subscribe(long cursor, Predicate<CompanionEvent> filter, EventListener listener) {
         if (known(cursor)) {
             for (CompanionEvent event : retained) {
-                if (event.cursor() > cursor) {
+                if (event.cursor() > cursor && filter.test(event)) {
                     listener.onEvent(event);
                 }
             }
         } else {
             listener.onReset(latest);
         }
-        listeners.add(listener);
+        Reader reader = new Reader(filter, listener);
+        readers.add(reader);
         return () -> {
             synchronized (EventLog.this) {
-                listeners.remove(listener);
+                readers.remove(reader);
             }
         };
     }

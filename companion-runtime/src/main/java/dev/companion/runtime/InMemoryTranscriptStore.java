@@ -6,6 +6,8 @@ import dev.companion.core.port.TranscriptStore;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import dev.companion.core.model.ItemStatus;
 
 /** A transcript kept in memory: gone when the process ends. For tests and {@code --ephemeral}. */
 public final class InMemoryTranscriptStore implements TranscriptStore {
@@ -17,6 +19,20 @@ public final class InMemoryTranscriptStore implements TranscriptStore {
         TranscriptItem item = entry.at(items.size());
         items.add(item);
         return item;
+    }
+
+    @Override
+    public synchronized void supersede(Set<Long> sequences) {
+        for (long sequence : sequences) {
+            if (sequence < 0 || sequence >= items.size()) {
+                throw new IllegalArgumentException("no item at sequence " + sequence);
+            }
+        }
+        for (long sequence : sequences) {
+            TranscriptItem was = items.get((int) sequence);
+            items.set((int) sequence, new TranscriptItem(was.sequence(), was.role(), was.content(), was.createdAt(),
+                    was.source(), ItemStatus.SUPERSEDED, was.turnId()));
+        }
     }
 
     @Override

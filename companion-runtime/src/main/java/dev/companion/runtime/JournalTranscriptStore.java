@@ -391,6 +391,11 @@ public final class JournalTranscriptStore implements TranscriptStore {
     }
 
     @Override
+    public void supersede(java.util.Set<Long> sequences) {
+        throw new UnsupportedOperationException("TODO(conversations): a status-change record in the journal");
+    }
+
+    @Override
     public long size() {
         return visibleSize;
     }

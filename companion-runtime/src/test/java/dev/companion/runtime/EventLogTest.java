@@ -5,6 +5,7 @@ import dev.companion.core.event.EventReplay;
 import dev.companion.core.event.Subscription;
 import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.TurnId;
+import dev.companion.core.model.ConversationId;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -20,7 +21,7 @@ class EventLogTest {
     private void publishDeltas(EventLog log, int count) {
         for (int i = 0; i < count; i++) {
             String text = "d" + i;
-            log.publish(cursor -> new CompanionEvent.TextDelta(cursor, Instant.EPOCH, turn, text));
+            log.publish(cursor -> new CompanionEvent.TextDelta(cursor, Instant.EPOCH, ConversationId.DEFAULT, turn, text));
         }
     }
 
@@ -69,7 +70,7 @@ class EventLogTest {
         publishDeltas(log, 2);
         EventRecorder recorder = new EventRecorder();
         log.subscribe(BASE + 99, recorder);
-        log.publish(cursor -> new CompanionEvent.StateChanged(cursor, Instant.EPOCH, CompanionState.READY,
+        log.publish(cursor -> new CompanionEvent.StateChanged(cursor, Instant.EPOCH, ConversationId.DEFAULT, CompanionState.READY,
                 CompanionState.BUSY));
         assertThat(recorder.resets()).containsExactly(BASE + 2);
         assertThat(recorder.events()).extracting(CompanionEvent::cursor).containsExactly(BASE + 3);

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 /** The Companion's status projection: what a browser or CLI may know about it right now. */
 public record CompanionStatus(
+        ConversationId conversation,
         CompanionState state,
         WorkerSnapshot worker,
         TransportInfo transport,
@@ -15,6 +16,7 @@ public record CompanionStatus(
         List<Diagnostic> diagnostics) {
 
     public CompanionStatus {
+        Objects.requireNonNull(conversation, "conversation");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(worker, "worker");
         Objects.requireNonNull(transport, "transport");

@@ -14,6 +14,12 @@ public enum DiagnosticCode {
     COMPANION_BUSY,
     EMPTY_MESSAGE,
     MESSAGE_TOO_LONG,
+    MESSAGE_CONTAINS_NUL,
+    TOO_MANY_RUNNING_TURNS,
+    NOTHING_TO_REGENERATE,
+    NOTHING_TO_EDIT,
+    // conversations
+    CONVERSATION_NOT_FOUND,
     // cancel
     CANCELLED,
     NOT_RUNNING,

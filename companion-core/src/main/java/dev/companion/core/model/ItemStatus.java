@@ -17,7 +17,12 @@ public enum ItemStatus {
     /** A reply whose stream broke after some text; the content is what had arrived. */
     INCOMPLETE,
     /** A reply cut short by a crash or stop of the server, recovered at the next start. */
-    INTERRUPTED;
+    INTERRUPTED,
+    /**
+     * An item a regenerate or edit replaced: kept in the transcript so nothing is lost, never sent
+     * to a model again.
+     */
+    SUPERSEDED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

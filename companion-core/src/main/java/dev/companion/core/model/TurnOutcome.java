@@ -18,8 +18,13 @@ public sealed interface TurnOutcome {
     /** The wire state of this ending. */
     CompanionState state();
 
+    /** How the turn ended; its wire name and event name live there. */
+    TurnEnd end();
+
     /** The event name of this ending on the wire. */
-    String eventName();
+    default String eventName() {
+        return end().eventName();
+    }
 
     record Completed(TurnId turnId, Optional<TranscriptItem> reply, List<Diagnostic> diagnostics)
             implements TurnOutcome {
@@ -33,8 +38,8 @@ public sealed interface TurnOutcome {
         }
 
         @Override
-        public String eventName() {
-            return "turn_completed";
+        public TurnEnd end() {
+            return TurnEnd.COMPLETED;
         }
     }
 
@@ -49,8 +54,8 @@ public sealed interface TurnOutcome {
         }
 
         @Override
-        public String eventName() {
-            return "turn_failed";
+        public TurnEnd end() {
+            return TurnEnd.FAILED;
         }
     }
 
@@ -66,8 +71,8 @@ public sealed interface TurnOutcome {
         }
 
         @Override
-        public String eventName() {
-            return "turn_cancelled";
+        public TurnEnd end() {
+            return TurnEnd.CANCELLED;
         }
     }
 
@@ -83,8 +88,8 @@ public sealed interface TurnOutcome {
         }
 
         @Override
-        public String eventName() {
-            return "turn_timed_out";
+        public TurnEnd end() {
+            return TurnEnd.TIMED_OUT;
         }
     }
 }

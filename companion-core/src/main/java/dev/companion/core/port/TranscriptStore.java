@@ -6,9 +6,10 @@ import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TurnId;
 
 import java.util.List;
+import java.util.Set;
 
 /**
- * Keeps a transcript: append-only, items numbered from 0 in the order appended. {@link #append}
+ * Keeps one conversation's transcript (a {@link ConversationCatalog} hands out one per conversation): append-only, items numbered from 0 in the order appended. {@link #append}
  * returns only once the item is as durable as the store can make it; a failure throws
  * {@link StorageException} and leaves no visible half item.
  */
@@ -16,6 +17,15 @@ public interface TranscriptStore extends AutoCloseable {
 
     /** Appends the entry at the next sequence and returns the stored item. */
     TranscriptItem append(TranscriptEntry entry);
+
+    /**
+     * Marks the items at these sequences {@code superseded} (a regenerate or edit replaced them), as
+     * durably as {@link #append}: a later {@link #read} returns them with that status, everything else
+     * about them unchanged. Marking an item already superseded changes nothing.
+     *
+     * @throws IllegalArgumentException for a sequence the transcript does not hold
+     */
+    void supersede(Set<Long> sequences);
 
     /** How many items the transcript holds. */
     long size();

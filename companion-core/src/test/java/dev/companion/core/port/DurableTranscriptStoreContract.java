@@ -108,4 +108,17 @@ public abstract class DurableTranscriptStoreContract extends TranscriptStoreCont
         assertThat(store.size()).isEqualTo(2);
         assertThat(store.diagnostics()).isEmpty();
     }
+
+    @Test
+    void superseded_items_stay_superseded_after_a_reopen() {
+        List<TranscriptItem> items = appendTurns(store, 2);
+        store.supersede(java.util.Set.of(3L));
+
+        reopen();
+
+        assertThat(store.read(0, 10)).extracting(TranscriptItem::status).containsExactly(
+                ItemStatus.ACCEPTED, ItemStatus.COMPLETED, ItemStatus.ACCEPTED, ItemStatus.SUPERSEDED);
+        assertThat(store.read(3, 1).get(0).content()).isEqualTo(items.get(3).content());
+        assertThat(store.diagnostics()).isEmpty();
+    }
 }

@@ -269,6 +269,49 @@ public abstract class TranscriptStoreContract {
         assertThat(store.read(0, 10)).hasSize(2).last().isEqualTo(done);
     }
 
+    // --- supersede ----------------------------------------------------------------------------
+
+    @Test
+    void supersede_marks_only_the_items_named_and_changes_nothing_else_about_them() {
+        List<TranscriptItem> items = appendTurns(store, 2);
+
+        store.supersede(java.util.Set.of(1L, 2L));
+
+        List<TranscriptItem> read = store.read(0, 10);
+        assertThat(read).hasSize(4);
+        assertThat(read.get(0)).isEqualTo(items.get(0));
+        assertThat(read.get(3)).isEqualTo(items.get(3));
+        for (int i : new int[] {1, 2}) {
+            TranscriptItem was = items.get(i);
+            assertThat(read.get(i)).isEqualTo(new TranscriptItem(was.sequence(), was.role(), was.content(),
+                    was.createdAt(), was.source(), ItemStatus.SUPERSEDED, was.turnId()));
+        }
+        assertThat(store.size()).isEqualTo(4);
+    }
+
+    @Test
+    void supersede_twice_changes_nothing_more_and_appends_continue_the_sequence() {
+        appendTurns(store, 1);
+        store.supersede(java.util.Set.of(1L));
+        store.supersede(java.util.Set.of(1L));
+
+        TranscriptItem next = store.append(reply(new TurnId("turn-0b"), "again", ItemStatus.COMPLETED));
+
+        assertThat(next.sequence()).isEqualTo(2);
+        assertThat(store.read(0, 10)).extracting(TranscriptItem::status)
+                .containsExactly(ItemStatus.ACCEPTED, ItemStatus.SUPERSEDED, ItemStatus.COMPLETED);
+    }
+
+    @Test
+    void supersede_of_a_sequence_not_held_is_refused_and_changes_nothing() {
+        List<TranscriptItem> items = appendTurns(store, 1);
+
+        assertThatIllegalArgumentException().isThrownBy(() -> store.supersede(java.util.Set.of(0L, 2L)));
+        assertThatIllegalArgumentException().isThrownBy(() -> store.supersede(java.util.Set.of(-1L)));
+
+        assertThat(store.read(0, 10)).containsExactlyElementsOf(items);
+    }
+
     // --- close --------------------------------------------------------------------------------
 
     @Test

@@ -1,0 +1,24 @@
+package dev.companion.runtime;
+
+import dev.companion.core.model.Profile;
+import dev.companion.core.port.LanguageModel;
+import dev.companion.core.port.PromptCatalog;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** What every conversation's worker shares: who the Companion is, its model, the event log, threads and limits. */
+record Hosting(
+        Profile profile,
+        LanguageModel model,
+        PromptCatalog prompts,
+        Clock clock,
+        EventLog events,
+        ExecutorService turns,
+        ScheduledExecutorService timers,
+        Duration turnTimeout,
+        int historyItems,
+        TurnPermits permits) {
+}

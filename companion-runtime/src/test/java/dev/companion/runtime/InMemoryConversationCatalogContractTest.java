@@ -1,0 +1,12 @@
+package dev.companion.runtime;
+
+import dev.companion.core.port.ConversationCatalog;
+import dev.companion.core.port.ConversationCatalogContract;
+
+class InMemoryConversationCatalogContractTest extends ConversationCatalogContract {
+
+    @Override
+    protected ConversationCatalog createCatalog() {
+        return new InMemoryConversationCatalog();
+    }
+}

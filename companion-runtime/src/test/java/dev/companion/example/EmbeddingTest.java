@@ -1,5 +1,10 @@
 package dev.companion.example;
 
+import dev.companion.core.ConversationQuery;
+import dev.companion.core.Conversations;
+import dev.companion.core.CreateConversationCommand;
+import dev.companion.runtime.InMemoryConversationCatalog;
+
 import dev.companion.core.CancelCommand;
 import dev.companion.core.Companion;
 import dev.companion.core.SendMessageCommand;
@@ -55,6 +60,32 @@ class EmbeddingTest {
             assertThat(companion.transcript(TranscriptQuery.newest()).items()).hasSize(2);
             assertThat(companion.cancel(CancelCommand.running()).diagnostic().code().wireName()).isEqualTo("not_running");
             assertThat(runtime.workers()).extracting(w -> w.id()).containsExactly("companion");
+        }
+    }
+
+    @Test
+    void a_host_application_keeps_two_conversations_apart() throws Exception {
+        var prompts = new ClasspathPromptCatalog();
+        try (CompanionRuntime runtime = CompanionRuntime.builder()
+                .prompts(prompts)
+                .catalog(new InMemoryConversationCatalog())  // or a journal catalogue (store-journal)
+                .maxRunningTurns(4)
+                .build()) {
+            Conversations conversations = runtime.conversations();
+            Companion trip = conversations.open(conversations.create(CreateConversationCommand.titled("Trip")).id());
+            Companion recipes = conversations.open(conversations.create(CreateConversationCommand.untitled()).id());
+
+            var toTrip = (SendResult.Accepted) trip.send(SendMessageCommand.of("Where should I stay in Kyoto?"));
+            var toRecipes = (SendResult.Accepted) recipes.send(SendMessageCommand.of("Miso soup, please"));
+            trip.awaitTurn(toTrip.turn().id(), Duration.ofSeconds(30)).orElseThrow();
+            recipes.awaitTurn(toRecipes.turn().id(), Duration.ofSeconds(30)).orElseThrow();
+
+            assertThat(trip.transcript(TranscriptQuery.newest()).items()).first()
+                    .satisfies(item -> assertThat(item.content()).isEqualTo("Where should I stay in Kyoto?"));
+            assertThat(recipes.transcript(TranscriptQuery.newest()).items()).first()
+                    .satisfies(item -> assertThat(item.content()).isEqualTo("Miso soup, please"));
+            assertThat(conversations.get(recipes.conversationId()).orElseThrow().title()).contains("Miso soup, please");
+            assertThat(conversations.list(ConversationQuery.newest()).conversations()).hasSize(3); // and the default
         }
     }
 }

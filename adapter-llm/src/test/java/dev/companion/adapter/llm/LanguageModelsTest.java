@@ -69,7 +69,8 @@ class LanguageModelsTest {
                 ProviderSettings.openAi(URI.create("http://host/v1?key=x"), "m", Optional.empty()));
         assertThatIllegalArgumentException().isThrownBy(() ->
                 new ProviderSettings(Kind.ANTHROPIC, URI.create("https://api.anthropic.com"), "c", Optional.empty(),
-                        LanguageModels.Timeouts.defaults(), LanguageModels.Retry.defaults(), 1000, 100, Optional.empty()));
+                        LanguageModels.Timeouts.defaults(), LanguageModels.Retry.defaults(), 1000, java.util.OptionalInt.of(100),
+                        Optional.empty()));
         assertThatIllegalArgumentException().isThrownBy(() ->
                 LanguageModels.anthropic(ProviderSettings.openAi(URI.create("http://h/v1"), "m", Optional.empty())));
     }

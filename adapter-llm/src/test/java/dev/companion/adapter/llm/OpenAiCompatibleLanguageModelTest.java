@@ -8,6 +8,7 @@ import dev.companion.core.port.CancellationSignal;
 import dev.companion.core.port.ChatMessage;
 import dev.companion.core.port.LanguageModelException;
 import dev.companion.core.port.ModelRequest;
+import dev.companion.core.port.ModelResult.Ending;
 import dev.companion.core.port.TokenUsage;
 import dev.companion.adapter.llm.FakeProvider.Await;
 import dev.companion.adapter.llm.FakeProvider.Cut;
@@ -244,7 +245,7 @@ class OpenAiCompatibleLanguageModelTest {
     }
 
     @Test
-    void a_stream_closed_without_done_after_text_is_interrupted() {
+    void a_stream_that_ends_cleanly_after_its_finish_reason_without_done_is_a_whole_reply() {
         List<byte[]> events = FakeProvider.events(FakeProvider.fixture(STREAM));
         List<Step> steps = new ArrayList<>();
         events.subList(0, events.size() - 1).forEach(e -> steps.add(new Send(e)));
@@ -254,7 +255,26 @@ class OpenAiCompatibleLanguageModelTest {
         Calls.Outcome outcome = Calls.call(model());
 
         assertThat(outcome.text()).isEqualTo("Hello there, friend!");
+        assertThat(outcome.result().ending()).isEqualTo(Ending.COMPLETED);
+        assertThat(outcome.result().stopReason()).contains("stop");
+        assertThat(outcome.result().usage()).contains(new TokenUsage(31, 4));
+        assertThat(outcome.result().diagnostics()).isEmpty();
+        assertThat(fake.received()).hasSize(1);
+    }
+
+    @Test
+    void a_stream_closed_after_text_but_before_any_finish_reason_is_interrupted() {
+        List<byte[]> events = FakeProvider.events(FakeProvider.fixture(STREAM));
+        List<Step> steps = new ArrayList<>();
+        events.subList(0, 4).forEach(e -> steps.add(new Send(e)));
+        steps.add(new End());
+        fake.then(Response.streaming(steps));
+
+        Calls.Outcome outcome = Calls.call(model());
+
+        assertThat(outcome.text()).isEqualTo("Hello there, friend!");
         assertThat(outcome.failed().diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_STREAM_INTERRUPTED);
+        assertThat(outcome.failed().retriable()).isFalse();
         assertThat(fake.received()).hasSize(1);
     }
 

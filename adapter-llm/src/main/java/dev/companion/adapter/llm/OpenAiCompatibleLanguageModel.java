@@ -55,7 +55,7 @@ final class OpenAiCompatibleLanguageModel extends HttpStreamingLanguageModel {
         if (streamOptions.get()) {
             body.putObject("stream_options").put("include_usage", true);
         }
-        settings.maxOutputTokens().ifPresent(limit -> body.put(outputLimitField(), limit));
+        settings.maxOutputTokens().ifPresent(limit -> body.put(outputLimitField(settings.baseUrl()), limit));
         ArrayNode messages = body.putArray("messages");
         if (!systemPrompt.isBlank()) {
             messages.addObject().put("role", "system").put("content", systemPrompt);
@@ -72,8 +72,8 @@ final class OpenAiCompatibleLanguageModel extends HttpStreamingLanguageModel {
     }
 
     /** OpenAI's current name on its own hosts; the name every compatible server knows elsewhere. */
-    private String outputLimitField() {
-        String host = settings.baseUrl().getHost().toLowerCase(Locale.ROOT);
+    static String outputLimitField(java.net.URI baseUrl) {
+        String host = baseUrl.getHost().toLowerCase(Locale.ROOT);
         return host.equals("api.openai.com") || host.endsWith(".openai.azure.com") ? "max_completion_tokens" : "max_tokens";
     }
 

@@ -116,4 +116,13 @@ class LanguageModelsTest {
 
         assertThat(LanguageModels.probeOllama(closed, Duration.ofMillis(500))).isFalse();
     }
+
+    @Test
+    void no_output_limit_is_set_unless_asked_and_a_limit_must_be_positive() {
+        ProviderSettings settings = ProviderSettings.openAi(URI.create("http://h/v1"), "m", Optional.empty());
+
+        assertThat(settings.maxOutputTokens()).isEmpty();
+        assertThat(settings.withMaxOutputTokens(2048).maxOutputTokens()).hasValue(2048);
+        assertThatIllegalArgumentException().isThrownBy(() -> settings.withMaxOutputTokens(0));
+    }
 }

@@ -9,7 +9,9 @@ import dev.companion.core.port.ChatMessage;
 import dev.companion.core.port.ModelResult.Ending;
 import dev.companion.core.port.TokenUsage;
 
+import java.net.URI;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +74,7 @@ final class OpenAiCompatibleLanguageModel extends HttpStreamingLanguageModel {
     }
 
     /** OpenAI's current name on its own hosts; the name every compatible server knows elsewhere. */
-    static String outputLimitField(java.net.URI baseUrl) {
+    static String outputLimitField(URI baseUrl) {
         String host = baseUrl.getHost().toLowerCase(Locale.ROOT);
         return host.equals("api.openai.com") || host.endsWith(".openai.azure.com") ? "max_completion_tokens" : "max_tokens";
     }
@@ -110,7 +112,7 @@ final class OpenAiCompatibleLanguageModel extends HttpStreamingLanguageModel {
             String data = event.data().strip();
             if (event.name().equals("error")) {
                 // llama.cpp's own error field (see SseReader), or a server that names its error events.
-                return new Failed(Json.parseObject(data.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                return new Failed(Json.parseObject(data.getBytes(StandardCharsets.UTF_8))
                         .orElseGet(Json.MAPPER::createObjectNode));
             }
             if (data.equals("[DONE]")) {

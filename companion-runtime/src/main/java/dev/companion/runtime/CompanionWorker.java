@@ -281,7 +281,7 @@ final class CompanionWorker implements Companion {
         try {
             ModelRequest request = new ModelRequest(hosting.prompts().text(hosting.profile().systemPrompt()), history());
             ModelResult result = hosting.model().stream(request, delta -> keep(turn, delta), turn.cancellation);
-            end(turn, new TurnEnding.Completed(result.diagnostics()));
+            end(turn, new TurnEnding.Completed(result.ending(), result.diagnostics()));
         } catch (LanguageModelException e) {
             if (e.state() == CompanionState.TIMEOUT) {
                 end(turn, new TurnEnding.TimedOut(List.of(e.diagnostic())));

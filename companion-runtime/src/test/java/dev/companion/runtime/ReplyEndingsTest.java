@@ -69,4 +69,51 @@ class ReplyEndingsTest {
             }
         }
     }
+
+    /** Reasons, then answers, and counts tokens; remembers what it was sent. */
+    private static final class ReasoningModel implements LanguageModel {
+        final List<ModelRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public ProviderInfo provider() {
+            return new ProviderInfo("reasoner", "r-1", true, Optional.empty(), Optional.empty());
+        }
+
+        @Override
+        public ModelResult stream(ModelRequest request, TextSink sink, CancellationSignal cancellation) {
+            requests.add(request);
+            sink.reasoning("First, ");
+            sink.reasoning("consider the question.");
+            sink.accept("The answer is 42.");
+            return new ModelResult(ModelResult.Ending.COMPLETED, Optional.of("stop"),
+                    Optional.of(new dev.companion.core.model.TokenUsage(100, 30, 12)), List.of());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void reasoning_streams_as_its_own_events_is_kept_beside_the_reply_and_never_sent_back() throws Exception {
+        ReasoningModel model = new ReasoningModel();
+        try (CompanionRuntime runtime = CompanionRuntime.builder().prompts(new ClasspathPromptCatalog())
+                .model(model).build()) {
+            Companion companion = runtime.companion();
+            EventRecorder events = new EventRecorder();
+            companion.subscribe(companion.latestCursor(), events);
+            var first = (SendResult.Accepted) companion.send(SendMessageCommand.of("What is the answer?"));
+            TurnOutcome outcome = companion.awaitTurn(first.turn().id(), Duration.ofSeconds(10)).orElseThrow();
+
+            var reply = outcome.reply().orElseThrow();
+            assertThat(reply.content()).isEqualTo("The answer is 42.");
+            assertThat(reply.details().reasoning()).isEqualTo("First, consider the question.");
+            assertThat(reply.details().reasoningTime()).isPresent();
+            assertThat(reply.details().usage()).contains(new dev.companion.core.model.TokenUsage(100, 30, 12));
+            assertThat(events.events()).filteredOn(e -> e instanceof dev.companion.core.event.CompanionEvent.ReasoningDelta)
+                    .extracting(e -> ((dev.companion.core.event.CompanionEvent.ReasoningDelta) e).text())
+                    .containsExactly("First, ", "consider the question.");
+
+            var second = (SendResult.Accepted) companion.send(SendMessageCommand.of("Why?"));
+            companion.awaitTurn(second.turn().id(), Duration.ofSeconds(10)).orElseThrow();
+            assertThat(model.requests.get(1).messages()).extracting(dev.companion.core.port.ChatMessage::content)
+                    .containsExactly("What is the answer?", "The answer is 42.", "Why?");
+        }
+    }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 import dev.companion.core.port.ChatMessage;
-import dev.companion.core.port.TokenUsage;
+import dev.companion.core.model.TokenUsage;
 
 import java.net.http.HttpRequest;
 import java.time.Clock;

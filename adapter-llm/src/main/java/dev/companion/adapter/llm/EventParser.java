@@ -2,7 +2,7 @@ package dev.companion.adapter.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.companion.core.port.ModelResult.Ending;
-import dev.companion.core.port.TokenUsage;
+import dev.companion.core.model.TokenUsage;
 
 import java.util.List;
 import java.util.Optional;

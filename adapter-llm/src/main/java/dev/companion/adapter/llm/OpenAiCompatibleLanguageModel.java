@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 import dev.companion.core.port.ChatMessage;
 import dev.companion.core.port.ModelResult.Ending;
-import dev.companion.core.port.TokenUsage;
+import dev.companion.core.model.TokenUsage;
 
 import java.net.URI;
 import java.net.http.HttpRequest;

@@ -6,7 +6,7 @@ import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.port.CancellationSignal;
 import dev.companion.core.port.LanguageModelException;
 import dev.companion.core.port.ModelResult.Ending;
-import dev.companion.core.port.TokenUsage;
+import dev.companion.core.model.TokenUsage;
 import dev.companion.adapter.llm.FakeProvider.Await;
 import dev.companion.adapter.llm.FakeProvider.Cut;
 import dev.companion.adapter.llm.FakeProvider.Response;

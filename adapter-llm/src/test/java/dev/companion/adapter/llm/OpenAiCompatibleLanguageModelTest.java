@@ -10,7 +10,7 @@ import dev.companion.core.port.LanguageModelException;
 import dev.companion.core.port.ModelRequest;
 import dev.companion.core.port.ModelResult.Ending;
 import dev.companion.core.port.TextSink;
-import dev.companion.core.port.TokenUsage;
+import dev.companion.core.model.TokenUsage;
 import dev.companion.adapter.llm.FakeProvider.Await;
 import dev.companion.adapter.llm.FakeProvider.Cut;
 import dev.companion.adapter.llm.FakeProvider.End;

@@ -10,7 +10,7 @@ import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.port.LanguageModelException;
 import dev.companion.core.port.ModelResult.Ending;
-import dev.companion.core.port.TokenUsage;
+import dev.companion.core.model.TokenUsage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

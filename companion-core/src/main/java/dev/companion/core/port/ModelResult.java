@@ -2,6 +2,7 @@ package dev.companion.core.port;
 
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
+import dev.companion.core.model.TokenUsage;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.companion.core.port;
+package dev.companion.core.model;
 
 /**
  * Tokens a provider reports for one reply, as it counts them. {@code inputTokens} is everything the

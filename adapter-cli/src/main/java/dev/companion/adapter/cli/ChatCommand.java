@@ -4,6 +4,8 @@ import dev.companion.adapter.cli.CompanionCommandLine.ConnectOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.ExitCodes;
 import dev.companion.adapter.cli.CompanionCommandLine.Launcher;
 import dev.companion.adapter.cli.CompanionCommandLine.Session;
+import dev.companion.core.CancelCommand;
+import dev.companion.core.CancelResult;
 import dev.companion.core.Companion;
 import dev.companion.core.ConversationQuery;
 import dev.companion.core.Conversations;
@@ -13,6 +15,7 @@ import dev.companion.core.RenameConversationCommand;
 import dev.companion.core.SendMessageCommand;
 import dev.companion.core.SendResult;
 import dev.companion.core.model.CompanionException;
+import dev.companion.core.model.CompanionStatus;
 import dev.companion.core.model.Conversation;
 import dev.companion.core.model.ConversationId;
 import dev.companion.core.model.Diagnostic;
@@ -24,9 +27,6 @@ import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptQuery;
 import dev.companion.core.model.TurnId;
 import dev.companion.core.model.TurnOutcome;
-import dev.companion.core.CancelCommand;
-import dev.companion.core.CancelResult;
-import dev.companion.core.model.CompanionStatus;
 import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
 import org.jline.terminal.Terminal;
@@ -127,6 +127,7 @@ final class ChatCommand implements Callable<Integer> {
         private final PrintWriter err;
         private final Palette palette;
         private final LineSource.CtrlC ctrlC;
+        /** Set once before {@link #greet}: the terminal's lines need this chat's completer, so they come second. */
         LineSource lines;
 
         // Guarded by this: the conversation, the turn being followed, its id once accepted, what Ctrl-C asked for.

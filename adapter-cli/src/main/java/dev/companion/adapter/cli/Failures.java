@@ -61,7 +61,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
             }
             Diagnostic diagnostic = failure.diagnostic();
             if (diagnostic.code() == DiagnosticCode.DATA_DIRECTORY_LOCKED) {
-                report(commandLine.getErr(), diagnostic, heldHint(failure, commandLine.getCommandName()));
+                report(commandLine.getErr(), diagnostic, heldHint(failure, commandLine.getCommandSpec().qualifiedName()));
             } else {
                 report(commandLine.getErr(), diagnostic);
             }
@@ -92,25 +92,28 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
     /**
      * What to do about a held data directory. {@code --url} is suggested with the address of the
      * server that holds it when the composition root knows it, and never with a guessed one: a
-     * default port may belong to another server, or to none.
+     * default port may belong to another server, or to none. {@code command} is the command as
+     * typed, e.g. {@code companion conversations new}, so the example can be copied.
      */
     static String heldHint(CompanionException failure, String command) {
         Optional<String> holder = failure instanceof CompanionCommandLine.DataDirectoryHeldException held
                 ? held.serverUrl().flatMap(Failures::shownAddress) : Optional.empty();
         String other = "or choose another with --data-dir or --ephemeral";
+        boolean serve = command.endsWith(" serve");
         if (holder.isEmpty()) {
-            return command.equals("serve") ? "another Companion server uses this data directory; stop it, " + other
-                    : HELD_BY_UNKNOWN;
+            return serve ? "another Companion server uses this data directory; stop it, " + other : HELD_BY_UNKNOWN;
         }
         String url = holder.get();
-        return switch (command) {
-            case "serve" -> "the Companion server at " + url + " already serves this data directory: open "
-                    + url + "/console, " + other;
-            case "chat" -> "the Companion server at " + url + " holds this data directory; chat with it: "
-                    + "'companion chat --url " + url + "', " + other;
-            default -> "the Companion server at " + url + " holds this data directory; talk to it: add --url "
-                    + url + " (e.g. 'companion " + command + " --url " + url + "'), " + other;
-        };
+        if (serve) {
+            return "the Companion server at " + url + " already serves this data directory: open " + url
+                    + "/console, " + other;
+        }
+        if (command.endsWith(" chat")) {
+            return "the Companion server at " + url + " holds this data directory; chat with it: 'companion chat --url "
+                    + url + "', " + other;
+        }
+        return "the Companion server at " + url + " holds this data directory; talk to it: add --url " + url
+                + " (e.g. '" + command + " --url " + url + "'), " + other;
     }
 
     /**

@@ -53,6 +53,13 @@ class FailuresTest {
     }
 
     @Test
+    void a_subcommand_is_named_as_typed_in_the_example() {
+        Cli.Run run = heldBy("http://127.0.0.1:9000", "conversations", "new");
+
+        assertThat(run.errLines()[1]).contains("(e.g. 'companion conversations new --url http://127.0.0.1:9000')");
+    }
+
+    @Test
     void only_scheme_host_and_port_are_shown_never_a_token_or_a_path() {
         Cli.Run run = heldBy("https://user:s3cret@example.test:8443/some/where?token=abc", "status");
 

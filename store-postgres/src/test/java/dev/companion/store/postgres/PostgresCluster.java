@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
@@ -48,6 +49,8 @@ final class PostgresCluster {
     private static final Duration COMMAND_DEADLINE = Duration.ofSeconds(120);
     private static final String RUN_AS = "postgres";
 
+    private static final Logger LOG = Logger.getLogger(PostgresCluster.class.getName());
+
     private static PostgresCluster shared;
 
     private final Path binaries;
@@ -66,10 +69,14 @@ final class PostgresCluster {
     /** The cluster of this JVM, made and started on the first call. */
     static synchronized PostgresCluster shared() {
         if (shared == null) {
+            long began = System.nanoTime();
             PostgresCluster cluster = create();
             Runtime.getRuntime().addShutdownHook(new Thread(cluster::destroy, "postgres-cluster-stop"));
             cluster.start();
             shared = cluster;
+            LOG.info(() -> "PostgreSQL test cluster from " + cluster.binaries + " ready on 127.0.0.1:" + cluster.port
+                    + (cluster.asRoot ? " (as the postgres user)" : "") + " in "
+                    + Duration.ofNanos(System.nanoTime() - began).toMillis() + " ms");
         }
         return shared;
     }

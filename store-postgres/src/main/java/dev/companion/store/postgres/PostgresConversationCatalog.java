@@ -198,6 +198,11 @@ public final class PostgresConversationCatalog implements ConversationCatalog {
      * The conversation's transcript. The conversation is looked up each time (another server may
      * have deleted it); the transcript object is made once, and making it recovers the replies a
      * server stopped in the middle of (see {@link TranscriptStore#recordReplyProgress}).
+     *
+     * <p>Until servers hold turn leases (a later migration), recovery cannot tell a server that died
+     * from one still streaming: a catalogue that opens a conversation while another live server
+     * streams a reply into it marks that reply interrupted. Serve each conversation from one server
+     * at a time until then.
      */
     @Override
     public synchronized TranscriptStore transcript(ConversationId id) {

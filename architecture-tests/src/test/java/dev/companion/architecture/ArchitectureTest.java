@@ -43,10 +43,12 @@ class ArchitectureTest {
     private static final String HTTP = "dev.companion.adapter.http..";
     private static final String LLM = "dev.companion.adapter.llm..";
     private static final String APP = "dev.companion.app..";
+    private static final String STORES = "dev.companion.store..";
+    private static final String POSTGRES = "dev.companion.store.postgres..";
 
     @ArchTest
     static final ArchRule classes_live_in_the_designed_packages = classes()
-            .should().resideInAnyPackage(CORE, RUNTIME, PROMPTS, ADAPTERS, APP)
+            .should().resideInAnyPackage(CORE, RUNTIME, PROMPTS, ADAPTERS, STORES, APP)
             .because("the rules below name these packages; a class elsewhere (say dev.companion.llm instead of "
                     + "dev.companion.adapter.llm) would silently escape them");
 
@@ -68,6 +70,29 @@ class ArchitectureTest {
             .that().resideInAPackage(PROMPTS)
             .should().onlyDependOnClassesThat().resideInAnyPackage(PROMPTS, CORE, "java..")
             .because("the prompt catalogue is resources behind a core port, nothing more");
+
+    @ArchTest
+    static final ArchRule the_postgres_store_depends_only_on_the_core_and_its_database_libraries = classes()
+            .that().resideInAPackage(POSTGRES)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(POSTGRES, CORE, "java..", "javax.sql..",
+                    "org.postgresql..", "com.zaxxer.hikari..", "org.flywaydb..")
+            .because("a store is the core's TranscriptStore and ConversationCatalog over one storage engine; "
+                    + "the runtime, the adapters and other stores stay out of it");
+
+    @ArchTest
+    static final ArchRule stores_do_not_depend_on_each_other = slices()
+            .matching("dev.companion.store.(*)..")
+            .should().notDependOnEachOther()
+            .allowEmptyShould(true)
+            .because("stores meet only through the core's ports, so the app can offer any one of them");
+
+    @ArchTest
+    static final ArchRule each_store_exposes_one_public_entry_type = classes()
+            .that().resideInAPackage(STORES).and().arePublic().and().areTopLevelClasses()
+            .should().haveFullyQualifiedName("dev.companion.store.postgres.PostgresConversationCatalog")
+            .allowEmptyShould(true)
+            .because("a store is opened through one entry type (its settings nested in it); the rest stays "
+                    + "package-private");
 
     @ArchTest
     static final ArchRule adapters_do_not_depend_on_each_other = slices()
@@ -93,6 +118,7 @@ class ArchitectureTest {
             .adapter("cli", CLI)
             .adapter("http", HTTP)
             .adapter("llm", LLM)
+            .adapter("postgres", POSTGRES)
             .withOptionalLayers(true)
             // The composition root is outside the rings on purpose: it news up every ring.
             .ignoreDependency(resideInAPackage(APP), alwaysTrue())

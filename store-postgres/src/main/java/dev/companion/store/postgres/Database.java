@@ -1,0 +1,130 @@
+package dev.companion.store.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.companion.store.postgres.Failures.Access;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * The connection pool and the three ways the store uses it: a read (retried once on a fresh
+ * connection when the one it had was lost), a write (never retried: it may have committed), and a
+ * transaction. Every failure leaves as a {@link dev.companion.core.port.StorageException}.
+ */
+final class Database implements AutoCloseable {
+
+    /** Work done on one connection. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** No statement the store runs takes this long; a connection silent for longer is broken. */
+    private static final Duration SOCKET_TIMEOUT = Duration.ofMinutes(2);
+
+    private final HikariDataSource pool;
+
+    private Database(HikariDataSource pool) {
+        this.pool = pool;
+    }
+
+    /** Opens the pool and makes the first connection, so an unreachable database fails here, typed. */
+    static Database open(PostgresConversationCatalog.Settings settings) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("companion-postgres");
+        config.setJdbcUrl("jdbc:postgresql://" + settings.host() + ":" + settings.port() + "/"
+                + URLEncoder.encode(settings.database(), StandardCharsets.UTF_8));
+        config.setUsername(settings.user());
+        settings.password().ifPresent(password -> config.setPassword(password.reveal()));
+        settings.sslMode().ifPresent(mode -> config.addDataSourceProperty("sslmode", mode));
+        long connectSeconds = Math.max(1, (settings.connectTimeout().toMillis() + 999) / 1000);
+        config.addDataSourceProperty("connectTimeout", Long.toString(connectSeconds));
+        config.addDataSourceProperty("socketTimeout", Long.toString(SOCKET_TIMEOUT.toSeconds()));
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("ApplicationName", "companion");
+        config.setMaximumPoolSize(settings.maximumPoolSize());
+        config.setMinimumIdle(Math.min(2, settings.maximumPoolSize()));
+        long connectMillis = settings.connectTimeout().toMillis();
+        config.setConnectionTimeout(connectMillis);
+        config.setValidationTimeout(Math.min(connectMillis, 5_000));
+        config.setInitializationFailTimeout(connectMillis);
+        config.setAutoCommit(true);
+        try {
+            return new Database(new HikariDataSource(config));
+        } catch (RuntimeException e) {
+            // HikariPool.PoolInitializationException carries the driver's SQLException as its cause.
+            throw Failures.translate(e, Access.READ);
+        }
+    }
+
+    javax.sql.DataSource dataSource() {
+        return pool;
+    }
+
+    <T> T read(Work<T> work) {
+        try {
+            return once(work);
+        } catch (SQLException first) {
+            if (!Failures.connectionLost(first)) {
+                throw Failures.translate(first, Access.READ);
+            }
+            // The pool evicts the broken connection; a database that came back answers on a new one.
+            try {
+                return once(work);
+            } catch (SQLException second) {
+                throw Failures.translate(second, Access.READ);
+            }
+        }
+    }
+
+    <T> T write(Work<T> work) {
+        try {
+            return once(work);
+        } catch (SQLException e) {
+            throw Failures.translate(e, Access.WRITE);
+        }
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws
+     * anything. The pool puts auto-commit back when the connection returns to it.
+     */
+    <T> T transaction(Work<T> work) {
+        try (Connection connection = pool.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection, e);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw Failures.translate(e, Access.WRITE);
+        }
+    }
+
+    private <T> T once(Work<T> work) throws SQLException {
+        try (Connection connection = pool.getConnection()) {
+            return work.run(connection);
+        }
+    }
+
+    private static void rollbackQuietly(Connection connection, Exception failure) {
+        try {
+            connection.rollback();
+        } catch (SQLException rollback) {
+            failure.addSuppressed(rollback);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

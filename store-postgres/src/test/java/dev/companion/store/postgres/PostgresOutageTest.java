@@ -1,0 +1,144 @@
+package dev.companion.store.postgres;
+
+import dev.companion.core.model.ConversationId;
+import dev.companion.core.model.DiagnosticCode;
+import dev.companion.core.model.ItemStatus;
+import dev.companion.core.model.Role;
+import dev.companion.core.model.TranscriptEntry;
+import dev.companion.core.model.TranscriptItem;
+import dev.companion.core.model.TurnId;
+import dev.companion.core.port.StorageException;
+import dev.companion.core.port.TranscriptStore;
+import dev.companion.store.postgres.PostgresConversationCatalog.Password;
+import dev.companion.store.postgres.PostgresConversationCatalog.Settings;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * A database that cannot be reached, refuses the login or goes away in the middle: typed
+ * {@code store_unavailable} failures that name no host, port or password, and a store that works
+ * again by itself when the database is back.
+ */
+class PostgresOutageTest {
+
+    @RegisterExtension
+    static final PostgresDatabase DATABASE = PostgresDatabase.migrated();
+
+    private static final Instant T0 = Instant.parse("2025-03-01T10:15:30Z");
+    private static final String SECRET = "not-the-password-5c1e";
+    private static final Duration RECONNECT_DEADLINE = Duration.ofSeconds(20);
+
+    private static TranscriptEntry user(String content) {
+        return new TranscriptEntry(Role.USER, content, T0, "http", ItemStatus.ACCEPTED, new TurnId("turn-1"));
+    }
+
+    @Test
+    void opening_a_database_nobody_listens_for_is_store_unavailable_naming_no_host_port_or_password() throws IOException {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
+        Settings settings = Settings.of("127.0.0.1", closedPort, "companion", "companion")
+                .withPassword(Password.of(SECRET)).withConnectTimeout(Duration.ofMillis(500));
+
+        assertUnavailable(() -> PostgresConversationCatalog.open(settings), "cannot be reached", closedPort);
+    }
+
+    @Test
+    void a_wrong_password_is_store_unavailable_and_never_repeats_the_password() {
+        Settings settings = DATABASE.settings().withPassword(Password.of(SECRET));
+
+        assertUnavailable(() -> PostgresConversationCatalog.open(settings), "refused the user name or password",
+                DATABASE.cluster().port());
+    }
+
+    @Test
+    void a_database_that_does_not_exist_is_store_unavailable_without_its_name() {
+        Settings settings = Settings.of("127.0.0.1", DATABASE.cluster().port(), "no_such_database_9d2", PostgresCluster.SUPERUSER)
+                .withPassword(Password.of(PostgresCluster.PASSWORD));
+
+        assertThatExceptionOfType(StorageException.class).isThrownBy(() -> PostgresConversationCatalog.open(settings))
+                .satisfies(e -> {
+                    assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.STORE_UNAVAILABLE);
+                    assertThat(e.getMessage()).contains("does not exist").doesNotContain("no_such_database_9d2");
+                });
+    }
+
+    @Test
+    void a_database_stopped_mid_use_fails_typed_and_the_store_works_again_when_it_is_back() {
+        ConversationId id = new ConversationId("outage");
+        Settings settings = DATABASE.settings().withConnectTimeout(Duration.ofMillis(500));
+        try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(settings)) {
+            catalog.create(id, Optional.empty(), T0);
+            TranscriptStore transcript = catalog.transcript(id);
+            TranscriptItem before = transcript.append(user("before the outage"));
+
+            DATABASE.cluster().stop();
+            try {
+                assertUnavailable(() -> transcript.append(user("during the outage")), "cannot be reached",
+                        DATABASE.cluster().port());
+                assertUnavailable(() -> transcript.read(0, 10), "cannot be reached", DATABASE.cluster().port());
+                assertUnavailable(catalog::conversations, "cannot be reached", DATABASE.cluster().port());
+                transcript.recordReplyProgress(new TurnId("turn-2"), "never throws");
+            } finally {
+                DATABASE.cluster().start();
+            }
+
+            assertThat(eventually(() -> transcript.read(0, 10))).containsExactly(before);
+            TranscriptItem after = transcript.append(user("after the outage"));
+            assertThat(after.sequence()).as("nothing half-written during the outage").isEqualTo(1);
+            assertThat(catalog.conversations()).hasSize(1);
+        }
+    }
+
+    /**
+     * What {@code call} answers once the pool has reconnected. After an outage HikariCP retries new
+     * connections with a backoff of up to 5 s, so the first calls after the restart may still find
+     * none: each of those waits the connect timeout and fails {@code store_unavailable}, which paces
+     * the retries here.
+     */
+    private static <T> T eventually(Supplier<T> call) {
+        long deadline = System.nanoTime() + RECONNECT_DEADLINE.toNanos();
+        while (true) {
+            try {
+                return call.get();
+            } catch (StorageException e) {
+                if (e.diagnostic().code() != DiagnosticCode.STORE_UNAVAILABLE || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void assertUnavailable(ThrowingCallable call, String wording, int port) {
+        assertThatExceptionOfType(StorageException.class).isThrownBy(call).satisfies(e -> {
+            assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.STORE_UNAVAILABLE);
+            assertThat(e.getMessage()).contains(wording)
+                    .doesNotContain("127.0.0.1").doesNotContain("localhost")
+                    .doesNotContain(Integer.toString(port)).doesNotContain(SECRET)
+                    .doesNotContain(PostgresCluster.PASSWORD).doesNotContain(DATABASE.name());
+            assertThat(stackTrace(e)).as("the password is nowhere in the causes either")
+                    .doesNotContain(SECRET).doesNotContain(PostgresCluster.PASSWORD);
+        });
+    }
+
+    private static String stackTrace(Throwable failure) {
+        StringWriter text = new StringWriter();
+        failure.printStackTrace(new PrintWriter(text));
+        return text.toString();
+    }
+}

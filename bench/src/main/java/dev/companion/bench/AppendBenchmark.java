@@ -1,7 +1,7 @@
 package dev.companion.bench;
 
 import dev.companion.core.model.TranscriptItem;
-import dev.companion.runtime.JournalTranscriptStore;
+import dev.companion.store.journal.JournalTranscriptStore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -4,7 +4,7 @@ import dev.companion.core.model.ItemStatus;
 import dev.companion.core.model.Role;
 import dev.companion.core.model.TranscriptEntry;
 import dev.companion.core.model.TurnId;
-import dev.companion.runtime.JournalTranscriptStore;
+import dev.companion.store.journal.JournalTranscriptStore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

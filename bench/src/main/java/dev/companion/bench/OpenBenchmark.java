@@ -1,6 +1,6 @@
 package dev.companion.bench;
 
-import dev.companion.runtime.JournalTranscriptStore;
+import dev.companion.store.journal.JournalTranscriptStore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

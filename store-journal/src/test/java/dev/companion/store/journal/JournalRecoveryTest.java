@@ -1,4 +1,4 @@
-package dev.companion.runtime;
+package dev.companion.store.journal;
 
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
@@ -23,16 +23,16 @@ import java.util.List;
 import java.util.Random;
 import java.util.zip.CRC32C;
 
-import static dev.companion.runtime.JournalFixtures.brokenFiles;
-import static dev.companion.runtime.JournalFixtures.bytes;
-import static dev.companion.runtime.JournalFixtures.concat;
-import static dev.companion.runtime.JournalFixtures.index;
-import static dev.companion.runtime.JournalFixtures.journal;
-import static dev.companion.runtime.JournalFixtures.journalWithTurns;
-import static dev.companion.runtime.JournalFixtures.quiet;
-import static dev.companion.runtime.JournalFixtures.recordOffsets;
-import static dev.companion.runtime.JournalFixtures.user;
-import static dev.companion.runtime.JournalFixtures.write;
+import static dev.companion.store.journal.JournalFixtures.brokenFiles;
+import static dev.companion.store.journal.JournalFixtures.bytes;
+import static dev.companion.store.journal.JournalFixtures.concat;
+import static dev.companion.store.journal.JournalFixtures.index;
+import static dev.companion.store.journal.JournalFixtures.journal;
+import static dev.companion.store.journal.JournalFixtures.journalWithTurns;
+import static dev.companion.store.journal.JournalFixtures.quiet;
+import static dev.companion.store.journal.JournalFixtures.recordOffsets;
+import static dev.companion.store.journal.JournalFixtures.user;
+import static dev.companion.store.journal.JournalFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 

@@ -1,4 +1,4 @@
-package dev.companion.runtime;
+package dev.companion.store.journal;
 
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.model.TranscriptItem;
@@ -22,10 +22,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static dev.companion.runtime.JournalFixtures.journal;
-import static dev.companion.runtime.JournalFixtures.quiet;
-import static dev.companion.runtime.JournalFixtures.reply;
-import static dev.companion.runtime.JournalFixtures.user;
+import static dev.companion.store.journal.JournalFixtures.journal;
+import static dev.companion.store.journal.JournalFixtures.quiet;
+import static dev.companion.store.journal.JournalFixtures.reply;
+import static dev.companion.store.journal.JournalFixtures.user;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 

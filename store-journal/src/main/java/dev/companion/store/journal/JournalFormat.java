@@ -1,4 +1,4 @@
-package dev.companion.runtime;
+package dev.companion.store.journal;
 
 import dev.companion.core.model.ItemStatus;
 import dev.companion.core.model.Role;

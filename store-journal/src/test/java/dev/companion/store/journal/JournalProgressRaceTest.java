@@ -1,4 +1,4 @@
-package dev.companion.runtime;
+package dev.companion.store.journal;
 
 import dev.companion.core.model.ItemStatus;
 import dev.companion.core.model.TranscriptItem;
@@ -12,9 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import static dev.companion.runtime.JournalFixtures.quiet;
-import static dev.companion.runtime.JournalFixtures.reply;
-import static dev.companion.runtime.JournalFixtures.user;
+import static dev.companion.store.journal.JournalFixtures.quiet;
+import static dev.companion.store.journal.JournalFixtures.reply;
+import static dev.companion.store.journal.JournalFixtures.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Reply progress and the periodic sync: a stored reply is never recovered a second time. */

@@ -1,4 +1,4 @@
-package dev.companion.runtime;
+package dev.companion.store.journal;
 
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;

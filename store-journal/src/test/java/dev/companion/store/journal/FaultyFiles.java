@@ -1,4 +1,4 @@
-package dev.companion.runtime;
+package dev.companion.store.journal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

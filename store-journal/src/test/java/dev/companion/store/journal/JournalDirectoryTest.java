@@ -1,4 +1,4 @@
-package dev.companion.runtime;
+package dev.companion.store.journal;
 
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.model.ItemStatus;
@@ -17,13 +17,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static dev.companion.runtime.JournalFixtures.brokenFiles;
-import static dev.companion.runtime.JournalFixtures.bytes;
-import static dev.companion.runtime.JournalFixtures.concat;
-import static dev.companion.runtime.JournalFixtures.journal;
-import static dev.companion.runtime.JournalFixtures.journalWithTurns;
-import static dev.companion.runtime.JournalFixtures.quiet;
-import static dev.companion.runtime.JournalFixtures.write;
+import static dev.companion.store.journal.JournalFixtures.brokenFiles;
+import static dev.companion.store.journal.JournalFixtures.bytes;
+import static dev.companion.store.journal.JournalFixtures.concat;
+import static dev.companion.store.journal.JournalFixtures.journal;
+import static dev.companion.store.journal.JournalFixtures.journalWithTurns;
+import static dev.companion.store.journal.JournalFixtures.quiet;
+import static dev.companion.store.journal.JournalFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

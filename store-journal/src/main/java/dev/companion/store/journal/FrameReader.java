@@ -81,7 +81,7 @@ final class FrameReader {
             return new Bad(offset, length, "a checksum that does not match");
         }
         byte type = body.get(0);
-        if (type != JournalFormat.ITEM && type != JournalFormat.PROGRESS) {
+        if (!JournalFormat.isKnownType(type)) {
             return new Bad(offset, length, "an unknown record type");
         }
         return new Frame(offset, length, body);

@@ -11,22 +11,35 @@ import java.time.Instant;
 import java.util.zip.CRC32C;
 
 /**
- * The journal's bytes, format version 1 (all numbers big-endian):
+ * The journal's bytes (all numbers big-endian):
  *
  * <pre>
  * header  = magic "CMPNJRNL" (8) | version int (4) | CRC32C of the previous 12 bytes (4)
  * frame   = length int (4) | CRC32C of length and body (4) | body (length bytes)
  * body    = type byte | payload
- * ITEM     payload = sequence long | epoch second long | nano int | role | status | source | turn | content
- * PROGRESS payload = turn | text
+ * ITEM       payload = sequence long | epoch second long | nano int | role | status | source | turn | content
+ * PROGRESS   payload = turn | text
+ * SUPERSEDE  payload = count int | sequence long (count times)
  * string  = byte count int | UTF-8 bytes; role and status are their enum names
  * </pre>
  *
  * The checksum covers the length too, so a damaged length is caught like a damaged body.
+ *
+ * <p>Version 1 is what the first release wrote: items and progress only. A journal stays version 1
+ * until its first SUPERSEDE record; just before that record its header is rewritten as version 2, so
+ * an earlier release refuses the journal by its version (and says why) instead of taking the record
+ * it does not know for damage. This release reads both.
+ *
+ * <p>Each index entry is the item's byte offset, with {@link #SUPERSEDED_FLAG} set once a SUPERSEDE
+ * record names the item: reads take an item's status from its entry, so a page costs the same
+ * whatever was superseded. Like the offsets, the flags are derived from the records and checked at open.
  */
 final class JournalFormat {
 
-    static final int VERSION = 1;
+    /** Items and progress only: what the first release wrote, and what a journal is until its first SUPERSEDE. */
+    static final int VERSION_1 = 1;
+    /** May hold SUPERSEDE records. */
+    static final int VERSION_2 = 2;
     static final int HEADER_SIZE = 16;
     static final int FRAME_HEADER = 8;
     /** A length above this is damage, not a record: it bounds what a damaged length can make us read. */
@@ -34,6 +47,10 @@ final class JournalFormat {
 
     static final byte ITEM = 1;
     static final byte PROGRESS = 2;
+    static final byte SUPERSEDE = 3;
+
+    /** Set in an index entry when its item is superseded; the other bits are the item's offset. */
+    static final long SUPERSEDED_FLAG = 1L << 63;
 
     private static final byte[] MAGIC = "CMPNJRNL".getBytes(StandardCharsets.US_ASCII);
 
@@ -42,15 +59,27 @@ final class JournalFormat {
 
     // --- header -------------------------------------------------------------------------------
 
+    /** The header a new journal starts with: version 1, until its first SUPERSEDE record. */
     static ByteBuffer header() {
+        return header(VERSION_1);
+    }
+
+    static ByteBuffer header(int version) {
         ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-        header.put(MAGIC).putInt(VERSION);
+        header.put(MAGIC).putInt(version);
         header.putInt(crc(header.array(), 0, 12));
         return header.flip();
     }
 
-    /** What the first bytes of a file say about it. */
-    enum HeaderCheck { VALID, NEWER_VERSION, TORN, NOT_A_JOURNAL }
+    static boolean isKnownType(byte type) {
+        return type == ITEM || type == PROGRESS || type == SUPERSEDE;
+    }
+
+    /**
+     * What the first bytes of a file say about it. {@code TORN_UPGRADE}: a header caught half way
+     * through its rewrite from version 1 to 2 (every byte is the one or the other's).
+     */
+    enum HeaderCheck { VALID, NEWER_VERSION, TORN, TORN_UPGRADE, NOT_A_JOURNAL }
 
     /** Checks a file's first bytes ({@code bytes} holds all of them when the file is shorter than a header). */
     static HeaderCheck checkHeader(byte[] bytes) {
@@ -74,9 +103,20 @@ final class JournalFormat {
         int version = header.getInt(8);
         int crc = header.getInt(12);
         if (crc != crc(bytes, 0, 12)) {
-            return HeaderCheck.NOT_A_JOURNAL;
+            return tornUpgrade(bytes) ? HeaderCheck.TORN_UPGRADE : HeaderCheck.NOT_A_JOURNAL;
         }
-        return version == VERSION ? HeaderCheck.VALID : HeaderCheck.NEWER_VERSION;
+        return version == VERSION_1 || version == VERSION_2 ? HeaderCheck.VALID : HeaderCheck.NEWER_VERSION;
+    }
+
+    private static boolean tornUpgrade(byte[] bytes) {
+        byte[] first = header(VERSION_1).array();
+        byte[] second = header(VERSION_2).array();
+        for (int i = 0; i < HEADER_SIZE; i++) {
+            if (bytes[i] != first[i] && bytes[i] != second[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static int headerVersion(byte[] bytes) {
@@ -145,6 +185,33 @@ final class JournalFormat {
         putString(body, turnBytes);
         putString(body, textBytes);
         return body.flip();
+    }
+
+    static ByteBuffer supersedeBody(long[] sequences) {
+        ByteBuffer body = ByteBuffer.allocate(1 + 4 + 8 * sequences.length);
+        body.put(SUPERSEDE).putInt(sequences.length);
+        for (long sequence : sequences) {
+            body.putLong(sequence);
+        }
+        return body.flip();
+    }
+
+    /** The sequences a SUPERSEDE body names; throws IllegalArgumentException when malformed. */
+    static long[] decodeSupersede(ByteBuffer body) {
+        ByteBuffer in = body.duplicate();
+        if (in.remaining() < 5) {
+            throw new IllegalArgumentException("malformed supersede record");
+        }
+        in.get();
+        int count = in.getInt();
+        if (count < 1 || in.remaining() != 8L * count) {
+            throw new IllegalArgumentException("malformed supersede record");
+        }
+        long[] sequences = new long[count];
+        for (int i = 0; i < count; i++) {
+            sequences[i] = in.getLong();
+        }
+        return sequences;
     }
 
     static int framedSize(ByteBuffer body) {

@@ -11,16 +11,20 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Reads a journal at start and decides what to do, changing nothing: where the intact records end,
  * which index entries to rewrite, which replies were cut short. Damage before the tail throws.
  *
  * <p>The scan only checks frames (length, checksum, item sequence); it decodes nothing but the last
- * item and the progress written after it, so a large journal opens at the speed of reading it.
+ * item, the progress written after it and the (rare) supersede records, so a large journal opens at
+ * the speed of reading it.
  */
 final class JournalRecovery {
 
@@ -34,13 +38,27 @@ final class JournalRecovery {
 
     /**
      * What opening will do. Bytes from {@code goodEnd} to {@code fileSize} are cut (and kept);
-     * index entries from {@code indexRewriteFrom} are replaced by {@code offsets}.
+     * index entries from {@code indexRewriteFrom} are replaced by {@code offsets}, flagged when in
+     * {@code superseded}; {@code indexFixes} replaces single entries before that (a superseded flag
+     * missing or wrong). {@code version} is the header's, {@code upgradeHeader} asks to rewrite a header
+     * torn while it became version 2.
      */
     record Plan(boolean writeHeader, long goodEnd, long fileSize, long itemCount,
-                long indexRewriteFrom, long[] offsets, List<OpenTurn> openTurns) {
+                long indexRewriteFrom, long[] offsets, List<OpenTurn> openTurns,
+                int version, boolean upgradeHeader, Set<Long> superseded, Map<Long, Long> indexFixes) {
+
+        static Plan empty(long fileSize) {
+            return new Plan(true, 0, fileSize, 0, 0, new long[0], List.of(), JournalFormat.VERSION_1, false,
+                    Set.of(), Map.of());
+        }
 
         boolean cutsTail() {
             return goodEnd < fileSize;
+        }
+
+        /** The index entry for the item at {@code sequence} found at {@code offset}. */
+        long entry(long sequence, long offset) {
+            return superseded.contains(sequence) ? offset | JournalFormat.SUPERSEDED_FLAG : offset;
         }
     }
 
@@ -63,14 +81,17 @@ final class JournalRecovery {
     private Plan plan() throws IOException {
         long size = journal.size();
         if (size == 0) {
-            return new Plan(true, 0, 0, 0, 0, new long[0], List.of());
+            return Plan.empty(0);
         }
         reader = new FrameReader(journal, size, SCAN_BUFFER);
         indexCursor = new IndexCursor(index, index.size() / 8);
         byte[] head = readHead(size);
         switch (JournalFormat.checkHeader(head)) {
             case VALID -> {
-                return scan(size);
+                return scan(size, JournalFormat.headerVersion(head), false);
+            }
+            case TORN_UPGRADE -> {
+                return scan(size, JournalFormat.VERSION_2, true);
             }
             case NEWER_VERSION -> throw new StorageException(Diagnostic.error(DiagnosticCode.JOURNAL_UNSUPPORTED_VERSION,
                     "The transcript journal uses format version " + JournalFormat.headerVersion(head)
@@ -80,7 +101,7 @@ final class JournalRecovery {
                 if (size > JournalFormat.HEADER_SIZE && validFrameAfter(new FrameReader.Bad(0, -1, "a damaged header"), 0)) {
                     throw JournalCorruptedException.notAJournal();
                 }
-                return new Plan(true, 0, size, 0, 0, new long[0], List.of());
+                return Plan.empty(size);
             }
             default -> throw JournalCorruptedException.notAJournal();
         }
@@ -99,7 +120,7 @@ final class JournalRecovery {
         return Arrays.copyOf(head.array(), head.position());
     }
 
-    private Plan scan(long size) throws IOException {
+    private Plan scan(long size, int version, boolean upgradeHeader) throws IOException {
         long position = JournalFormat.HEADER_SIZE;
         long sequence = 0;
         boolean countingRecords = true;
@@ -117,8 +138,11 @@ final class JournalRecovery {
             }
         }
 
+        long firstScanned = sequence;
         long records = 0;
         long rewriteFrom = -1;
+        Set<Long> superseded = new HashSet<>();
+        Set<Long> flaggedInIndex = new HashSet<>();
         LongList offsets = new LongList();
         long lastItem = -1;
         List<Long> progressSinceLastItem = new ArrayList<>();
@@ -148,12 +172,30 @@ final class JournalRecovery {
                 if (rewriteFrom < 0 && indexCursor.entry(sequence) != position) {
                     rewriteFrom = sequence;
                 }
+                if (rewriteFrom < 0 && indexCursor.flagged(sequence)) {
+                    flaggedInIndex.add(sequence);
+                }
                 if (rewriteFrom >= 0) {
                     offsets.add(position);
                 }
                 lastItem = position;
                 progressSinceLastItem.clear();
                 sequence++;
+            } else if (frame.type() == JournalFormat.SUPERSEDE) {
+                long[] named;
+                try {
+                    named = JournalFormat.decodeSupersede(frame.body());
+                } catch (IllegalArgumentException malformed) {
+                    throw JournalCorruptedException.outOfPlace(countingRecords ? records : 0, position,
+                            "cannot be decoded");
+                }
+                for (long item : named) {
+                    if (item < 0 || item >= sequence) {
+                        throw JournalCorruptedException.outOfPlace(countingRecords ? records : 0, position,
+                                "supersedes item " + item + ", which is not before it");
+                    }
+                    superseded.add(item);
+                }
             } else {
                 progressSinceLastItem.add(position);
             }
@@ -164,7 +206,31 @@ final class JournalRecovery {
             rewriteFrom = itemCount;
         }
         List<OpenTurn> open = openTurns(lastItem, progressSinceLastItem);
-        return new Plan(false, goodEnd, size, itemCount, rewriteFrom, offsets.toArray(), open);
+        Map<Long, Long> fixes = flagFixes(firstScanned, rewriteFrom, superseded, flaggedInIndex);
+        return new Plan(false, goodEnd, size, itemCount, rewriteFrom, offsets.toArray(), open, version, upgradeHeader,
+                Set.copyOf(superseded), fixes);
+    }
+
+    /**
+     * Index entries kept (below {@code rewriteFrom}) whose superseded flag is wrong. Every item scanned
+     * (from {@code firstScanned}) has all its supersede records in the scan, since a record follows the
+     * items it names: its flag must be exactly that. Items before the scan (a tail-only check) keep the
+     * flags the index gives them, plus those the records in the tail name.
+     */
+    private Map<Long, Long> flagFixes(long firstScanned, long rewriteFrom, Set<Long> superseded,
+                                      Set<Long> flaggedInIndex) throws IOException {
+        Map<Long, Long> fixes = new TreeMap<>();
+        for (long item : superseded) {
+            if (item < rewriteFrom && !indexCursor.flagged(item)) {
+                fixes.put(item, indexCursor.entry(item) | JournalFormat.SUPERSEDED_FLAG);
+            }
+        }
+        for (long item : flaggedInIndex) {
+            if (item >= firstScanned && item < rewriteFrom && !superseded.contains(item)) {
+                fixes.put(item, indexCursor.entry(item));
+            }
+        }
+        return fixes;
     }
 
     /**
@@ -265,6 +331,17 @@ final class JournalRecovery {
 
         /** The offset the index records for {@code sequence}, or -1 when it has none. */
         long entry(long sequence) throws IOException {
+            long raw = raw(sequence);
+            return raw == -1 ? -1 : raw & ~JournalFormat.SUPERSEDED_FLAG;
+        }
+
+        /** Whether the index marks the item at {@code sequence} superseded. */
+        boolean flagged(long sequence) throws IOException {
+            long raw = raw(sequence);
+            return raw != -1 && (raw & JournalFormat.SUPERSEDED_FLAG) != 0;
+        }
+
+        private long raw(long sequence) throws IOException {
             if (sequence < 0 || sequence >= entries) {
                 return -1;
             }

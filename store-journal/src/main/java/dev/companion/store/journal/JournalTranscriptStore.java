@@ -50,8 +50,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@link StorageException}; if even that fails, the store refuses further appends.</li>
  *   <li>At open a torn or garbage tail is cut and kept beside the journal in a {@code .broken} file;
  *       damage before the tail refuses the open ({@link JournalCorruptedException}) and changes nothing.</li>
- *   <li>An index of item offsets ({@code companion.journal.idx}, 8 bytes per item) makes any page cost
- *       the same; it is derived data, checked and rebuilt at open.</li>
+ *   <li>{@link #supersede} appends a status-change record, forced like an append; the items it names are
+ *       read back {@code superseded}, nothing else about them changed.</li>
+ *   <li>An index of item offsets ({@code companion.journal.idx}, 8 bytes per item, with a flag for a
+ *       superseded item) makes any page cost the same; it is derived data, checked and rebuilt at open.</li>
  *   <li>One process per data directory ({@link DataDirectoryLockedException}); the directory and files
  *       are created readable by their owner only.</li>
  * </ul>
@@ -136,6 +138,7 @@ public final class JournalTranscriptStore implements TranscriptStore {
     private long end;
     private long durableEnd;
     private long nextSequence;
+    private int version;
     private boolean forcing;
     private List<Pending> unforced = new ArrayList<>();
     private final Map<TurnId, StringBuilder> progress = new LinkedHashMap<>();
@@ -227,12 +230,18 @@ public final class JournalTranscriptStore implements TranscriptStore {
                             + "were cut off and kept beside the journal in a .broken file."));
         }
         long start = plan.goodEnd();
+        version = plan.version();
         if (plan.writeHeader()) {
             journal.truncate(0);
             journal.write(JournalFormat.header(), 0);
             journal.force();
             DataDirectory.forceEntries(directory);
             start = JournalFormat.HEADER_SIZE;
+            version = JournalFormat.VERSION_1;
+        } else if (plan.upgradeHeader()) {
+            // A crash while the header became version 2: finish what was started.
+            journal.write(JournalFormat.header(JournalFormat.VERSION_2), 0);
+            journal.force();
         }
         rewriteIndex(plan);
         end = start;
@@ -294,9 +303,12 @@ public final class JournalTranscriptStore implements TranscriptStore {
             int count = Math.min(chunk, offsets.length - from);
             ByteBuffer buffer = ByteBuffer.allocate(count * 8);
             for (int i = 0; i < count; i++) {
-                buffer.putLong(offsets[from + i]);
+                buffer.putLong(plan.entry(plan.indexRewriteFrom() + from + i, offsets[from + i]));
             }
             index.write(buffer.flip(), keep + (long) from * 8);
+        }
+        for (Map.Entry<Long, Long> fix : plan.indexFixes().entrySet()) {
+            index.write(ByteBuffer.allocate(8).putLong(0, fix.getValue()), fix.getKey() * 8);
         }
     }
 
@@ -390,9 +402,115 @@ public final class JournalTranscriptStore implements TranscriptStore {
         }
     }
 
+    /**
+     * Appends a SUPERSEDE record and forces it, then flags the items in the index and forces that, all
+     * under the lock: no item is appended (and indexed) after the record before its flags are durable,
+     * so an open that trusts the index up to its last item still finds every flag, or finds the record
+     * in the tail it checks. Any failure undoes the record and the flags.
+     */
     @Override
-    public void supersede(java.util.Set<Long> sequences) {
-        throw new UnsupportedOperationException("TODO(conversations): a status-change record in the journal");
+    public void supersede(Set<Long> sequences) {
+        Objects.requireNonNull(sequences, "sequences");
+        long size = visibleSize;
+        for (Long sequence : sequences) {
+            if (sequence == null || sequence < 0 || sequence >= size) {
+                throw new IllegalArgumentException("no item at sequence " + sequence);
+            }
+        }
+        lock.lock();
+        try {
+            checkWritable();
+            long[] named = notYetSuperseded(sequences);
+            if (named.length == 0) {
+                return;
+            }
+            while (forcing) {
+                forceDone.awaitUninterruptibly();
+            }
+            checkWritable();
+            if (version == JournalFormat.VERSION_1) {
+                upgradeHeader();
+            }
+            ByteBuffer body = JournalFormat.supersedeBody(named);
+            ByteBuffer record = ByteBuffer.allocate(JournalFormat.framedSize(body));
+            JournalFormat.frame(body, record);
+            long start = end;
+            try {
+                journal.write(record.flip(), start);
+            } catch (IOException | RuntimeException e) {
+                cutBackTo(start, e);
+                throw StorageException.writeFailed(e);
+            }
+            end = start + record.limit();
+            Pending pending = new Pending(-1);
+            unforced.add(pending);
+            forceWritten(false);
+            if (pending.failed != null) {
+                throw StorageException.writeFailed(pending.failed);
+            }
+            try {
+                writeFlags(named, true);
+                index.force();
+            } catch (IOException | RuntimeException e) {
+                undoSupersede(named, start, e);
+                throw StorageException.writeFailed(e);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The named sequences whose index entries are not flagged yet, in order. */
+    private long[] notYetSuperseded(Set<Long> sequences) {
+        long[] sorted = sequences.stream().mapToLong(Long::longValue).sorted().toArray();
+        JournalRecovery.LongList fresh = new JournalRecovery.LongList();
+        try {
+            for (long sequence : sorted) {
+                if (!superseded(indexEntry(sequence))) {
+                    fresh.add(sequence);
+                }
+            }
+        } catch (IOException e) {
+            throw StorageException.readFailed(e);
+        }
+        return fresh.toArray();
+    }
+
+    /**
+     * Rewrites a version 1 header as version 2 before the journal's first SUPERSEDE record. If this
+     * fails, the header may be either on disk: a version 2 journal without such records is as good.
+     */
+    private void upgradeHeader() {
+        try {
+            journal.write(JournalFormat.header(JournalFormat.VERSION_2), 0);
+            journal.force();
+            version = JournalFormat.VERSION_2;
+        } catch (IOException | RuntimeException e) {
+            throw StorageException.writeFailed(e);
+        }
+    }
+
+    private void writeFlags(long[] sequences, boolean superseded) throws IOException {
+        for (long sequence : sequences) {
+            long entry = indexEntry(sequence);
+            long offset = entry & ~JournalFormat.SUPERSEDED_FLAG;
+            index.write(ByteBuffer.allocate(8).putLong(0, superseded ? offset | JournalFormat.SUPERSEDED_FLAG : offset),
+                    sequence * 8);
+        }
+    }
+
+    /** The record is durable but its flags are not: cut the record and clear the flags, or refuse appends. */
+    private void undoSupersede(long[] named, long recordStart, Throwable cause) {
+        try {
+            writeFlags(named, false);
+            journal.truncate(recordStart);
+            journal.force();
+            end = recordStart;
+            durableEnd = recordStart;
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+            failure = cause;
+        }
     }
 
     @Override
@@ -411,9 +529,11 @@ public final class JournalTranscriptStore implements TranscriptStore {
         }
         int count = (int) Math.min(limit, size - start);
         try {
-            long from = indexEntry(start);
-            // The next item's offset bounds the page, so most pages take one read.
-            long to = start + count < size ? indexEntry(start + count) : -1;
+            // The next item's offset bounds the page, so most pages take one read of the journal.
+            boolean bounded = start + count < size;
+            long[] entries = indexEntries(start, bounded ? count + 1 : count);
+            long from = entries[0] & ~JournalFormat.SUPERSEDED_FLAG;
+            long to = bounded ? entries[count] & ~JournalFormat.SUPERSEDED_FLAG : -1;
             int capacity = to > from ? (int) Math.min(to - from, JournalFormat.MAX_BODY) : 64 * 1024;
             FrameReader reader = new FrameReader(journal, journal.size(), capacity);
             List<TranscriptItem> items = new ArrayList<>(count);
@@ -434,7 +554,7 @@ public final class JournalTranscriptStore implements TranscriptStore {
                     if (item.sequence() != expected) {
                         throw JournalCorruptedException.atRead(position, expected);
                     }
-                    items.add(item);
+                    items.add(superseded(entries[(int) (expected - start)]) ? supersededCopy(item) : item);
                     expected++;
                 }
                 position = frame.end();
@@ -446,18 +566,36 @@ public final class JournalTranscriptStore implements TranscriptStore {
     }
 
     private long indexEntry(long sequence) throws IOException {
-        ByteBuffer entry = ByteBuffer.allocate(8);
-        long at = sequence * 8;
-        while (entry.hasRemaining()) {
-            if (index.read(entry, at + entry.position()) < 0) {
+        return indexEntries(sequence, 1)[0];
+    }
+
+    /** {@code count} index entries from {@code first}'s, in one read: offsets with their superseded flags. */
+    private long[] indexEntries(long first, int count) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(count * 8L));
+        long at = first * 8;
+        while (buffer.hasRemaining()) {
+            if (index.read(buffer, at + buffer.position()) < 0) {
                 throw new IOException("the index is shorter than the transcript");
             }
         }
-        long offset = entry.getLong(0);
-        if (offset < JournalFormat.HEADER_SIZE) {
-            throw JournalCorruptedException.atRead(offset, sequence);
+        long[] entries = new long[count];
+        for (int i = 0; i < count; i++) {
+            entries[i] = buffer.getLong(i * 8);
+            long offset = entries[i] & ~JournalFormat.SUPERSEDED_FLAG;
+            if (offset < JournalFormat.HEADER_SIZE) {
+                throw JournalCorruptedException.atRead(offset, first + i);
+            }
         }
-        return offset;
+        return entries;
+    }
+
+    private static boolean superseded(long entry) {
+        return (entry & JournalFormat.SUPERSEDED_FLAG) != 0;
+    }
+
+    private static TranscriptItem supersededCopy(TranscriptItem item) {
+        return new TranscriptItem(item.sequence(), item.role(), item.content(), item.createdAt(), item.source(),
+                ItemStatus.SUPERSEDED, item.turnId());
     }
 
     @Override

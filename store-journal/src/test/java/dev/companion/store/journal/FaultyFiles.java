@@ -19,6 +19,8 @@ final class FaultyFiles implements JournalFile.Opener {
     volatile boolean writeHalfBeforeFailing;
     volatile boolean failForces;
     volatile boolean failTruncates;
+    /** Makes forces of the index (not the journal) fail. */
+    volatile boolean failIndexForces;
     /** When set, each journal force waits here (at most 10 s) before it runs. */
     volatile CountDownLatch forceGate;
     /** A permit each time a journal force begins (before it waits at the gate). */
@@ -35,6 +37,7 @@ final class FaultyFiles implements JournalFile.Opener {
         writeHalfBeforeFailing = false;
         failForces = false;
         failTruncates = false;
+        failIndexForces = false;
         forceGate = null;
     }
 
@@ -49,7 +52,10 @@ final class FaultyFiles implements JournalFile.Opener {
     @Override
     public JournalFile open(Path path) throws IOException {
         JournalFile real = JournalFile.Opener.CHANNELS.open(path);
-        if (!path.getFileName().toString().equals(JournalTranscriptStore.JOURNAL_FILE)) {
+        if (path.getFileName().toString().endsWith(".idx")) {
+            return failingIndexForces(real);
+        }
+        if (!path.getFileName().toString().endsWith(".journal")) {
             return real;
         }
         return new JournalFile() {
@@ -97,6 +103,43 @@ final class FaultyFiles implements JournalFile.Opener {
                 if (failTruncates) {
                     throw new IOException("Input/output error");
                 }
+                real.truncate(size);
+            }
+
+            @Override
+            public long size() throws IOException {
+                return real.size();
+            }
+
+            @Override
+            public void close() throws IOException {
+                real.close();
+            }
+        };
+    }
+
+    private JournalFile failingIndexForces(JournalFile real) {
+        return new JournalFile() {
+            @Override
+            public int read(ByteBuffer target, long position) throws IOException {
+                return real.read(target, position);
+            }
+
+            @Override
+            public void write(ByteBuffer source, long position) throws IOException {
+                real.write(source, position);
+            }
+
+            @Override
+            public void force() throws IOException {
+                if (failIndexForces) {
+                    throw new IOException("Input/output error");
+                }
+                real.force();
+            }
+
+            @Override
+            public void truncate(long size) throws IOException {
                 real.truncate(size);
             }
 

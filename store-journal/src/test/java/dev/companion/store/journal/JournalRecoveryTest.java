@@ -218,7 +218,7 @@ class JournalRecoveryTest {
     @Test
     void a_journal_from_a_newer_format_is_refused() {
         Path directory = temp.resolve("data");
-        ByteBuffer header = ByteBuffer.allocate(16).put("CMPNJRNL".getBytes(StandardCharsets.US_ASCII)).putInt(2);
+        ByteBuffer header = ByteBuffer.allocate(16).put("CMPNJRNL".getBytes(StandardCharsets.US_ASCII)).putInt(3);
         CRC32C crc = new CRC32C();
         crc.update(header.array(), 0, 12);
         header.putInt((int) crc.getValue());
@@ -227,7 +227,7 @@ class JournalRecoveryTest {
         assertThatExceptionOfType(StorageException.class)
                 .isThrownBy(() -> JournalTranscriptStore.open(directory, quiet()))
                 .satisfies(e -> assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.JOURNAL_UNSUPPORTED_VERSION))
-                .withMessageContaining("version 2");
+                .withMessageContaining("version 3");
     }
 
     // --- empty and missing --------------------------------------------------------------------

@@ -39,6 +39,7 @@ class ArchitectureTest {
     private static final String RUNTIME = "dev.companion.runtime..";
     private static final String PROMPTS = "dev.companion.prompts..";
     private static final String ADAPTERS = "dev.companion.adapter..";
+    private static final String STORES = "dev.companion.store..";
     private static final String CLI = "dev.companion.adapter.cli..";
     private static final String HTTP = "dev.companion.adapter.http..";
     private static final String LLM = "dev.companion.adapter.llm..";
@@ -46,7 +47,7 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule classes_live_in_the_designed_packages = classes()
-            .should().resideInAnyPackage(CORE, RUNTIME, PROMPTS, ADAPTERS, APP)
+            .should().resideInAnyPackage(CORE, RUNTIME, PROMPTS, ADAPTERS, STORES, APP)
             .because("the rules below name these packages; a class elsewhere (say dev.companion.llm instead of "
                     + "dev.companion.adapter.llm) would silently escape them");
 
@@ -68,6 +69,26 @@ class ArchitectureTest {
             .that().resideInAPackage(PROMPTS)
             .should().onlyDependOnClassesThat().resideInAnyPackage(PROMPTS, CORE, "java..")
             .because("the prompt catalogue is resources behind a core port, nothing more");
+
+    @ArchTest
+    static final ArchRule stores_depend_only_on_the_core = classes()
+            .that().resideInAPackage(STORES)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(STORES, CORE, "java..")
+            .because("a store (the journal, a database) is an adapter behind the core's storage ports: the runtime, "
+                    + "the other adapters and the app must be able to leave it out or swap it");
+
+    @ArchTest
+    static final ArchRule stores_do_not_depend_on_each_other = slices()
+            .matching("dev.companion.store.(*)..")
+            .should().notDependOnEachOther()
+            .allowEmptyShould(true)
+            .because("each store is chosen on its own by the composition root, and passes the core's contracts alone");
+
+    @ArchTest
+    static final ArchRule adapters_do_not_depend_on_stores = noClasses()
+            .that().resideInAPackage(ADAPTERS)
+            .should().dependOnClassesThat().resideInAPackage(STORES)
+            .because("adapters reach the transcript through the core's ports; only the app picks a store");
 
     @ArchTest
     static final ArchRule adapters_do_not_depend_on_each_other = slices()
@@ -93,6 +114,7 @@ class ArchitectureTest {
             .adapter("cli", CLI)
             .adapter("http", HTTP)
             .adapter("llm", LLM)
+            .adapter("stores", STORES)
             .withOptionalLayers(true)
             // The composition root is outside the rings on purpose: it news up every ring.
             .ignoreDependency(resideInAPackage(APP), alwaysTrue())
@@ -106,6 +128,14 @@ class ArchitectureTest {
             .orShould().haveFullyQualifiedName("dev.companion.adapter.cli.CompanionCommandLine")
             .because("an adapter is used through one entry type; everything else stays package-private, "
                     + "so its internals can change without breaking the composition root");
+
+    @ArchTest
+    static final ArchRule each_store_exposes_one_public_entry_type_and_its_failures = classes()
+            .that().resideInAPackage(STORES).and().arePublic().and().areTopLevelClasses()
+            .should().haveFullyQualifiedName("dev.companion.store.journal.JournalConversationCatalog")
+            .orShould().beAssignableTo(dev.companion.core.port.StorageException.class)
+            .because("the app opens a store through one entry type; the typed failures it throws (a locked data "
+                    + "directory, a damaged journal) are public so a host can tell them apart, the rest is internal");
 
     @ArchTest
     static final ArchRule undertow_stays_in_the_http_adapter = noClasses()

@@ -3,6 +3,7 @@ package dev.companion.store.journal;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.IntPredicate;
 
 /**
  * Reads frames from a journal file through one buffer, checking each frame's length and checksum.
@@ -36,13 +37,20 @@ final class FrameReader {
 
     private final JournalFile file;
     private final long limit;
+    private final IntPredicate knownType;
     private ByteBuffer buffer;
     private long bufferStart;
 
-    /** Reads frames that lie wholly below {@code limit}. */
+    /** Reads journal frames that lie wholly below {@code limit}. */
     FrameReader(JournalFile file, long limit, int capacity) {
+        this(file, limit, capacity, type -> JournalFormat.isKnownType((byte) type));
+    }
+
+    /** Reads frames that lie wholly below {@code limit} and whose type {@code knownType} accepts. */
+    FrameReader(JournalFile file, long limit, int capacity, IntPredicate knownType) {
         this.file = file;
         this.limit = limit;
+        this.knownType = knownType;
         this.buffer = ByteBuffer.allocate(Math.max(capacity, 64)).limit(0);
         this.bufferStart = 0;
     }
@@ -81,7 +89,7 @@ final class FrameReader {
             return new Bad(offset, length, "a checksum that does not match");
         }
         byte type = body.get(0);
-        if (!JournalFormat.isKnownType(type)) {
+        if (!knownType.test(type)) {
             return new Bad(offset, length, "an unknown record type");
         }
         return new Frame(offset, length, body);

@@ -44,6 +44,19 @@ public final class JournalCorruptedException extends StorageException {
                 + "The server did not start and changed nothing; move the file aside to start a new transcript.", -1);
     }
 
+    /** The conversation catalogue is damaged before its tail, or a record in it does not fit. */
+    static JournalCorruptedException catalogue(long offset, String problem) {
+        return new JournalCorruptedException("The conversation catalogue is damaged: the record at byte " + offset
+                + " " + problem + ". The server did not start and changed nothing; restore the catalogue from a "
+                + "backup or move it aside.", offset);
+    }
+
+    static JournalCorruptedException notACatalogue() {
+        return new JournalCorruptedException("The conversation catalogue does not start with a Companion catalogue "
+                + "header. The server did not start and changed nothing; restore it from a backup or move it aside.",
+                -1);
+    }
+
     /** Damage found while reading a page after start. */
     static JournalCorruptedException atRead(long offset, long sequence) {
         return new JournalCorruptedException("The transcript journal is damaged at byte " + offset + " (item "

@@ -9,6 +9,9 @@ import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TurnId;
 import dev.companion.core.port.StorageException;
 import dev.companion.core.port.TranscriptStore;
+import dev.companion.store.journal.JournalConversationCatalog.Commit;
+import dev.companion.store.journal.JournalConversationCatalog.Options;
+import dev.companion.store.journal.JournalConversationCatalog.Verification;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,7 +19,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -30,13 +32,14 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A transcript kept in an append-only journal file in a data directory, so the conversation survives
- * restarts, crashes and failing disks.
+ * One conversation's transcript kept in an append-only journal file, so the conversation survives
+ * restarts, crashes and failing disks. {@link JournalConversationCatalog} opens one per conversation.
  *
  * <ul>
  *   <li>Each record is framed with its length and a CRC32C; the file starts with a versioned header
@@ -54,11 +57,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *       read back {@code superseded}, nothing else about them changed.</li>
  *   <li>An index of item offsets ({@code companion.journal.idx}, 8 bytes per item, with a flag for a
  *       superseded item) makes any page cost the same; it is derived data, checked and rebuilt at open.</li>
- *   <li>One process per data directory ({@link DataDirectoryLockedException}); the directory and files
- *       are created readable by their owner only.</li>
+ *   <li>The files are created readable by their owner only. The catalogue holds the data directory's lock
+ *       for all its journals; {@link #open(Path, Options)} (a journal alone, for tests) takes it itself.</li>
  * </ul>
  */
-public final class JournalTranscriptStore implements TranscriptStore {
+final class JournalTranscriptStore implements TranscriptStore {
 
     static final String JOURNAL_FILE = "companion.journal";
     static final String INDEX_FILE = "companion.journal.idx";
@@ -72,65 +75,18 @@ public final class JournalTranscriptStore implements TranscriptStore {
     private static final DateTimeFormatter BROKEN_STAMP =
             DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-    /** How appends reach the disk. */
-    public enum Commit {
-        /** Appends waiting while a force runs share the next force. */
-        GROUP,
-        /** Every append forces on its own, one after another: the baseline group commit is measured against. */
-        EACH
-    }
-
-    /** How much of the journal is checked at open. */
-    public enum Verification {
-        /** Every record's checksum: damage anywhere is found before the server starts. */
-        FULL,
-        /** Only the records after the last indexed item; damage earlier is found when its page is read. */
-        TAIL
-    }
-
-    /** How a journal is opened. */
-    public record Options(Clock clock, Commit commit, Verification verification, Duration progressSyncInterval) {
-
-        public Options {
-            Objects.requireNonNull(clock, "clock");
-            Objects.requireNonNull(commit, "commit");
-            Objects.requireNonNull(verification, "verification");
-            Objects.requireNonNull(progressSyncInterval, "progressSyncInterval");
-            if (progressSyncInterval.isNegative()) {
-                throw new IllegalArgumentException("progressSyncInterval must not be negative");
-            }
-        }
-
-        /** Group commit, full verification, reply progress forced at least every half second. */
-        public static Options defaults() {
-            return new Options(Clock.systemUTC(), Commit.GROUP, Verification.FULL, Duration.ofMillis(500));
-        }
-
-        public Options withClock(Clock value) {
-            return new Options(value, commit, verification, progressSyncInterval);
-        }
-
-        public Options withCommit(Commit value) {
-            return new Options(clock, value, verification, progressSyncInterval);
-        }
-
-        public Options withVerification(Verification value) {
-            return new Options(clock, commit, value, progressSyncInterval);
-        }
-
-        /** {@link Duration#ZERO} turns the periodic force off: progress is then forced with the next append. */
-        public Options withProgressSyncInterval(Duration value) {
-            return new Options(clock, commit, verification, value);
-        }
-    }
-
     private final Path directory;
+    private final String journalName;
     private final Options options;
+    /** Held by this store only when it was opened alone; a catalogue's journals share the catalogue's. */
     private final DataDirectory.Lock directoryLock;
     private final JournalFile journal;
     private final JournalFile index;
     private final List<Diagnostic> diagnostics = new ArrayList<>();
-    private ScheduledExecutorService syncer;
+    /** The catalogue's thread for periodic forces, or null to start one of its own. */
+    private final ScheduledExecutorService sharedSyncer;
+    private ScheduledExecutorService ownSyncer;
+    private ScheduledFuture<?> syncTask;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition forceDone = lock.newCondition();
@@ -159,22 +115,26 @@ public final class JournalTranscriptStore implements TranscriptStore {
         }
     }
 
-    private JournalTranscriptStore(Path directory, Options options, DataDirectory.Lock directoryLock,
-                                   JournalFile journal, JournalFile index) {
+    private JournalTranscriptStore(Path directory, String journalName, Options options,
+                                   DataDirectory.Lock directoryLock, JournalFile journal, JournalFile index,
+                                   ScheduledExecutorService sharedSyncer) {
         this.directory = directory;
+        this.journalName = journalName;
         this.options = options;
         this.directoryLock = directoryLock;
         this.journal = journal;
         this.index = index;
+        this.sharedSyncer = sharedSyncer;
     }
 
     /**
-     * Opens (creating if missing) the journal in {@code directory}, repairing a torn tail and recovering
-     * a reply cut short. Throws {@link DataDirectoryLockedException} when another server holds the
-     * directory, {@link JournalCorruptedException} when the journal is damaged before its tail, and
-     * {@link StorageException} when it cannot be read.
+     * Opens (creating if missing) the journal {@code companion.journal} in {@code directory} on its own,
+     * holding the directory's lock: the journal of the default conversation, without a catalogue. Throws
+     * {@link DataDirectoryLockedException} when another store holds the directory, {@link
+     * JournalCorruptedException} when the journal is damaged before its tail, and {@link StorageException}
+     * when it cannot be read.
      */
-    public static JournalTranscriptStore open(Path directory, Options options) {
+    static JournalTranscriptStore open(Path directory, Options options) {
         return open(directory, options, JournalFile.Opener.CHANNELS);
     }
 
@@ -191,24 +151,49 @@ public final class JournalTranscriptStore implements TranscriptStore {
         if (held == null) {
             throw new DataDirectoryLockedException();
         }
+        try {
+            return open(directory, JOURNAL_FILE, options, files, held, null);
+        } catch (RuntimeException e) {
+            held.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens (creating if missing) the journal {@code journalName} and its index in {@code directory},
+     * whose lock the caller holds, repairing a torn tail and recovering a reply cut short. Periodic
+     * forces run on {@code syncer} when given.
+     */
+    static JournalTranscriptStore open(Path directory, String journalName, Options options, JournalFile.Opener files,
+                                       DataDirectory.Lock held, ScheduledExecutorService syncer) {
         JournalFile journal = null;
         JournalFile index = null;
         try {
-            journal = files.open(directory.resolve(JOURNAL_FILE));
-            index = files.open(directory.resolve(INDEX_FILE));
-            JournalTranscriptStore store = new JournalTranscriptStore(directory, options, held, journal, index);
+            journal = files.open(directory.resolve(journalName));
+            index = files.open(directory.resolve(indexName(journalName)));
+            JournalTranscriptStore store = new JournalTranscriptStore(directory, journalName, options, held, journal,
+                    index, syncer);
             store.recover();
             store.startSyncer();
             return store;
         } catch (IOException | RuntimeException e) {
             closeQuietly(index);
             closeQuietly(journal);
-            held.close();
             if (e instanceof StorageException storage) {
                 throw storage;
             }
             throw openFailed(e);
         }
+    }
+
+    static String indexName(String journalName) {
+        return journalName + ".idx";
+    }
+
+    /** Whether {@code fileName} is a piece of the journal {@code journalName}: itself, its index, a cut tail. */
+    static boolean belongsTo(String fileName, String journalName) {
+        return fileName.equals(journalName) || fileName.equals(indexName(journalName))
+                || (fileName.startsWith(journalName + ".") && fileName.endsWith(".broken"));
     }
 
     private static StorageException openFailed(Exception cause) {
@@ -276,7 +261,7 @@ public final class JournalTranscriptStore implements TranscriptStore {
         bytes.flip();
         String stamp = BROKEN_STAMP.format(options.clock().instant());
         for (int attempt = 0; ; attempt++) {
-            String name = JOURNAL_FILE + "." + stamp + (attempt == 0 ? "" : "-" + attempt) + ".broken";
+            String name = journalName + "." + stamp + (attempt == 0 ? "" : "-" + attempt) + ".broken";
             Path path = directory.resolve(name);
             try (FileChannel out = FileChannel.open(path,
                     Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), DataDirectory.ownerOnlyFile(path))) {
@@ -317,13 +302,22 @@ public final class JournalTranscriptStore implements TranscriptStore {
         if (interval.isZero()) {
             return;
         }
-        syncer = Executors.newSingleThreadScheduledExecutor(task -> {
+        ScheduledExecutorService syncer = sharedSyncer;
+        if (syncer == null) {
+            ownSyncer = syncThread();
+            syncer = ownSyncer;
+        }
+        long nanos = interval.toNanos();
+        syncTask = syncer.scheduleWithFixedDelay(this::syncQuietly, nanos, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A daemon thread for periodic forces of reply progress. */
+    static ScheduledExecutorService syncThread() {
+        return Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "companion-journal-sync");
             thread.setDaemon(true);
             return thread;
         });
-        long nanos = interval.toNanos();
-        syncer.scheduleWithFixedDelay(this::syncQuietly, nanos, nanos, TimeUnit.NANOSECONDS);
     }
 
     // --- the port -----------------------------------------------------------------------------
@@ -685,8 +679,11 @@ public final class JournalTranscriptStore implements TranscriptStore {
     }
 
     private void release() {
-        if (syncer != null) {
-            syncer.shutdownNow();
+        if (syncTask != null) {
+            syncTask.cancel(false);
+        }
+        if (ownSyncer != null) {
+            ownSyncer.shutdownNow();
         }
         try {
             index.force();
@@ -695,7 +692,9 @@ public final class JournalTranscriptStore implements TranscriptStore {
         }
         closeQuietly(index);
         closeQuietly(journal);
-        directoryLock.close();
+        if (directoryLock != null) {
+            directoryLock.close();
+        }
     }
 
     // --- writing ------------------------------------------------------------------------------

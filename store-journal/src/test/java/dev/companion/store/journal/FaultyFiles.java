@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * Real files whose journal can be told to fail the way a full or failing disk does: a write that stores
@@ -21,6 +22,8 @@ final class FaultyFiles implements JournalFile.Opener {
     volatile boolean failTruncates;
     /** Makes forces of the index (not the journal) fail. */
     volatile boolean failIndexForces;
+    /** Makes writes and forces of the conversation catalogue fail. */
+    volatile boolean failCatalogue;
     /** When set, each journal force waits here (at most 10 s) before it runs. */
     volatile CountDownLatch forceGate;
     /** A permit each time a journal force begins (before it waits at the gate). */
@@ -38,6 +41,7 @@ final class FaultyFiles implements JournalFile.Opener {
         failForces = false;
         failTruncates = false;
         failIndexForces = false;
+        failCatalogue = false;
         forceGate = null;
     }
 
@@ -53,7 +57,10 @@ final class FaultyFiles implements JournalFile.Opener {
     public JournalFile open(Path path) throws IOException {
         JournalFile real = JournalFile.Opener.CHANNELS.open(path);
         if (path.getFileName().toString().endsWith(".idx")) {
-            return failingIndexForces(real);
+            return failing(real, () -> false, () -> failIndexForces);
+        }
+        if (path.getFileName().toString().endsWith(".catalog")) {
+            return failing(real, () -> failCatalogue, () -> failCatalogue);
         }
         if (!path.getFileName().toString().endsWith(".journal")) {
             return real;
@@ -118,7 +125,7 @@ final class FaultyFiles implements JournalFile.Opener {
         };
     }
 
-    private JournalFile failingIndexForces(JournalFile real) {
+    private static JournalFile failing(JournalFile real, BooleanSupplier failWrites, BooleanSupplier failForces) {
         return new JournalFile() {
             @Override
             public int read(ByteBuffer target, long position) throws IOException {
@@ -127,12 +134,15 @@ final class FaultyFiles implements JournalFile.Opener {
 
             @Override
             public void write(ByteBuffer source, long position) throws IOException {
+                if (failWrites.getAsBoolean()) {
+                    throw new IOException("No space left on device");
+                }
                 real.write(source, position);
             }
 
             @Override
             public void force() throws IOException {
-                if (failIndexForces) {
+                if (failForces.getAsBoolean()) {
                     throw new IOException("Input/output error");
                 }
                 real.force();

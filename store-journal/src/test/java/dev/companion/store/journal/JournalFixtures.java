@@ -25,8 +25,8 @@ final class JournalFixtures {
     }
 
     /** Defaults without the periodic force, so forces happen only where a test makes them. */
-    static JournalTranscriptStore.Options quiet() {
-        return JournalTranscriptStore.Options.defaults().withProgressSyncInterval(Duration.ZERO);
+    static JournalConversationCatalog.Options quiet() {
+        return JournalConversationCatalog.Options.defaults().withProgressSyncInterval(Duration.ZERO);
     }
 
     static TranscriptEntry user(TurnId turn, String content) {

@@ -41,7 +41,7 @@ class JournalRecoveryTest {
     @TempDir
     Path temp;
 
-    private static JournalTranscriptStore.Options verifying(JournalTranscriptStore.Verification verification) {
+    private static JournalConversationCatalog.Options verifying(JournalConversationCatalog.Verification verification) {
         return quiet().withVerification(verification);
     }
 
@@ -52,9 +52,9 @@ class JournalRecoveryTest {
     // --- a torn last record -------------------------------------------------------------------
 
     @ParameterizedTest
-    @EnumSource(JournalTranscriptStore.Verification.class)
+    @EnumSource(JournalConversationCatalog.Verification.class)
     void the_last_record_cut_at_every_byte_is_repaired_and_the_cut_bytes_kept(
-            JournalTranscriptStore.Verification verification) throws IOException {
+            JournalConversationCatalog.Verification verification) throws IOException {
         Path original = temp.resolve("original");
         List<TranscriptItem> items = journalWithTurns(original, 2);
         byte[] whole = bytes(journal(original));
@@ -195,7 +195,7 @@ class JournalRecoveryTest {
         write(journal(directory), damaged);
 
         try (JournalTranscriptStore store = JournalTranscriptStore.open(directory,
-                verifying(JournalTranscriptStore.Verification.TAIL))) {
+                verifying(JournalConversationCatalog.Verification.TAIL))) {
             assertThat(store.read(4, 4)).containsExactlyElementsOf(items.subList(4, 8));
             assertThatExceptionOfType(JournalCorruptedException.class)
                     .isThrownBy(() -> store.read(0, 4))
@@ -274,8 +274,8 @@ class JournalRecoveryTest {
     // --- the index ----------------------------------------------------------------------------
 
     @ParameterizedTest
-    @EnumSource(JournalTranscriptStore.Verification.class)
-    void a_deleted_index_is_rebuilt(JournalTranscriptStore.Verification verification) throws IOException {
+    @EnumSource(JournalConversationCatalog.Verification.class)
+    void a_deleted_index_is_rebuilt(JournalConversationCatalog.Verification verification) throws IOException {
         Path directory = temp.resolve("data");
         List<TranscriptItem> items = journalWithTurns(directory, 30);
         byte[] wholeIndex = bytes(index(directory));
@@ -289,8 +289,8 @@ class JournalRecoveryTest {
     }
 
     @ParameterizedTest
-    @EnumSource(JournalTranscriptStore.Verification.class)
-    void a_short_index_is_completed(JournalTranscriptStore.Verification verification) {
+    @EnumSource(JournalConversationCatalog.Verification.class)
+    void a_short_index_is_completed(JournalConversationCatalog.Verification verification) {
         Path directory = temp.resolve("data");
         List<TranscriptItem> items = journalWithTurns(directory, 30);
         byte[] wholeIndex = bytes(index(directory));
@@ -303,8 +303,8 @@ class JournalRecoveryTest {
     }
 
     @ParameterizedTest
-    @EnumSource(JournalTranscriptStore.Verification.class)
-    void a_scrambled_index_is_rebuilt(JournalTranscriptStore.Verification verification) {
+    @EnumSource(JournalConversationCatalog.Verification.class)
+    void a_scrambled_index_is_rebuilt(JournalConversationCatalog.Verification verification) {
         Path directory = temp.resolve("data");
         List<TranscriptItem> items = journalWithTurns(directory, 30);
         byte[] wholeIndex = bytes(index(directory));
@@ -402,7 +402,7 @@ class JournalRecoveryTest {
         TurnId turn = new TurnId("turn-a");
         FaultyFiles files = new FaultyFiles();
         JournalTranscriptStore store = JournalTranscriptStore.open(directory,
-                JournalTranscriptStore.Options.defaults().withProgressSyncInterval(java.time.Duration.ofMillis(20)), files);
+                JournalConversationCatalog.Options.defaults().withProgressSyncInterval(java.time.Duration.ofMillis(20)), files);
         store.append(user(turn, "hi"));
         files.written.drainPermits();
         files.forced.drainPermits();

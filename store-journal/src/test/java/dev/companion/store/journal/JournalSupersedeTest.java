@@ -46,7 +46,7 @@ class JournalSupersedeTest {
         return ByteBuffer.wrap(bytes(journal(directory))).getInt(8);
     }
 
-    private static JournalTranscriptStore.Options verifying(JournalTranscriptStore.Verification verification) {
+    private static JournalConversationCatalog.Options verifying(JournalConversationCatalog.Verification verification) {
         return quiet().withVerification(verification);
     }
 
@@ -103,8 +103,8 @@ class JournalSupersedeTest {
     }
 
     @ParameterizedTest
-    @EnumSource(JournalTranscriptStore.Verification.class)
-    void a_deleted_index_is_rebuilt_with_the_superseded_flags(JournalTranscriptStore.Verification verification)
+    @EnumSource(JournalConversationCatalog.Verification.class)
+    void a_deleted_index_is_rebuilt_with_the_superseded_flags(JournalConversationCatalog.Verification verification)
             throws IOException {
         Path directory = withFirstReplySuperseded(temp.resolve("data"));
         byte[] wholeIndex = bytes(index(directory));
@@ -117,9 +117,9 @@ class JournalSupersedeTest {
     }
 
     @ParameterizedTest
-    @EnumSource(JournalTranscriptStore.Verification.class)
+    @EnumSource(JournalConversationCatalog.Verification.class)
     void a_flag_lost_from_the_index_before_a_crash_is_restored_from_the_record(
-            JournalTranscriptStore.Verification verification) {
+            JournalConversationCatalog.Verification verification) {
         Path directory = withFirstReplySuperseded(temp.resolve("data"));
         byte[] wholeIndex = bytes(index(directory));
         byte[] unflagged = wholeIndex.clone();
@@ -148,9 +148,9 @@ class JournalSupersedeTest {
     }
 
     @ParameterizedTest
-    @EnumSource(JournalTranscriptStore.Verification.class)
+    @EnumSource(JournalConversationCatalog.Verification.class)
     void the_supersede_record_cut_at_every_byte_is_repaired_and_the_item_keeps_its_status(
-            JournalTranscriptStore.Verification verification) {
+            JournalConversationCatalog.Verification verification) {
         Path original = withFirstReplySuperseded(temp.resolve("original"));
         byte[] whole = bytes(journal(original));
         long record = recordOffsets(original).get(4);
@@ -228,8 +228,8 @@ class JournalSupersedeTest {
     }
 
     @ParameterizedTest
-    @EnumSource(JournalTranscriptStore.Verification.class)
-    void supersedes_among_concurrent_appends_all_survive_a_reopen(JournalTranscriptStore.Verification verification)
+    @EnumSource(JournalConversationCatalog.Verification.class)
+    void supersedes_among_concurrent_appends_all_survive_a_reopen(JournalConversationCatalog.Verification verification)
             throws Exception {
         Path directory = temp.resolve("data");
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);

@@ -13,7 +13,7 @@ class JournalTranscriptStoreContractTest extends DurableTranscriptStoreContract 
 
     @Override
     protected TranscriptStore createStore() {
-        return JournalTranscriptStore.open(directory.resolve("data"), JournalTranscriptStore.Options.defaults());
+        return JournalTranscriptStore.open(directory.resolve("data"), JournalConversationCatalog.Options.defaults());
     }
 
     @Override

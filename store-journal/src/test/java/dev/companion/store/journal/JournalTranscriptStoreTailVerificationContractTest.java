@@ -14,9 +14,9 @@ class JournalTranscriptStoreTailVerificationContractTest extends DurableTranscri
 
     @Override
     protected TranscriptStore createStore() {
-        return JournalTranscriptStore.open(directory.resolve("data"), JournalTranscriptStore.Options.defaults()
-                .withVerification(JournalTranscriptStore.Verification.TAIL)
-                .withCommit(JournalTranscriptStore.Commit.EACH));
+        return JournalTranscriptStore.open(directory.resolve("data"), JournalConversationCatalog.Options.defaults()
+                .withVerification(JournalConversationCatalog.Verification.TAIL)
+                .withCommit(JournalConversationCatalog.Commit.EACH));
     }
 
     @Override

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -217,14 +218,14 @@ public final class JournalTranscriptStore implements TranscriptStore {
 
     private void recover() throws IOException {
         JournalRecovery.Plan plan = JournalRecovery.plan(journal, index, options.verification() == Verification.FULL);
+        Optional<String> broken = Optional.empty();
         if (plan.cutsTail()) {
-            keepBrokenTail(plan.goodEnd(), plan.fileSize());
+            broken = Optional.of(keepBrokenTail(plan.goodEnd(), plan.fileSize()));
             journal.truncate(plan.goodEnd());
             journal.force();
-            diagnostics.add(Diagnostic.warning(DiagnosticCode.JOURNAL_TAIL_REPAIRED,
-                    "The end of the transcript journal was incomplete or damaged, most likely by a crash during a "
-                            + "write; " + (plan.fileSize() - plan.goodEnd()) + " bytes that were never acknowledged "
-                            + "were cut off and kept beside the journal in a .broken file."));
+        }
+        if (plan.cutsTail() || !plan.lost().isEmpty()) {
+            diagnostics.add(JournalReport.tailRepaired(plan, broken));
         }
         long start = plan.goodEnd();
         if (plan.writeHeader()) {
@@ -246,16 +247,15 @@ public final class JournalTranscriptStore implements TranscriptStore {
                     RECOVERED_SOURCE, ItemStatus.INTERRUPTED, open.turn()));
         }
         if (!recovered.isEmpty()) {
-            appendAll(recovered);
-            for (JournalRecovery.OpenTurn open : plan.openTurns()) {
-                diagnostics.add(Diagnostic.warning(DiagnosticCode.JOURNAL_RECOVERED_INTERRUPTED_REPLY,
-                        "A reply cut short when the server last stopped was kept with the " + open.text().length()
-                                + " characters written before the stop, and marked interrupted."));
+            List<TranscriptItem> added = appendAll(recovered);
+            for (int i = 0; i < added.size(); i++) {
+                diagnostics.add(JournalReport.recoveredReply(plan.openTurns().get(i), added.get(i).sequence(), plan.lost()));
             }
         }
     }
 
-    private void keepBrokenTail(long from, long to) throws IOException {
+    /** Copies the bytes to a new file beside the journal; returns its base name. */
+    private String keepBrokenTail(long from, long to) throws IOException {
         ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(to - from));
         long at = from;
         while (bytes.hasRemaining()) {
@@ -276,7 +276,7 @@ public final class JournalTranscriptStore implements TranscriptStore {
                 }
                 out.force(true);
                 DataDirectory.forceEntries(directory);
-                return;
+                return name;
             } catch (FileAlreadyExistsException taken) {
                 // two repairs in the same millisecond: take the next name
             }
@@ -365,6 +365,8 @@ public final class JournalTranscriptStore implements TranscriptStore {
                 index.write(offsets.flip(), firstSequence * 8);
             } catch (IOException | RuntimeException e) {
                 cutBackTo(start, e);
+                // An index entry past the end would tell the next open that an item was written there.
+                trimIndex(firstSequence);
                 throw StorageException.writeFailed(e);
             }
             end = start + bytes;
@@ -675,10 +677,18 @@ public final class JournalTranscriptStore implements TranscriptStore {
         unforced = new ArrayList<>();
         nextSequence = visibleSize;
         cutBackTo(durableEnd, error);
+        trimIndex(visibleSize);
+    }
+
+    /** Drops index entries from {@code sequence} on, best effort. */
+    private void trimIndex(long sequence) {
         try {
-            index.truncate(visibleSize * 8);
+            if (index.size() > sequence * 8) {
+                index.truncate(sequence * 8);
+            }
         } catch (IOException | RuntimeException ignored) {
-            // stale entries past the end are overwritten by the next appends and trimmed at the next open
+            // Stale entries past the end are overwritten by the next appends and trimmed at the next open; until
+            // then, an open after a crash may name their items as possibly lost, which errs on the honest side.
         }
     }
 

@@ -24,6 +24,45 @@ final class JournalFixtures {
     private JournalFixtures() {
     }
 
+    /**
+     * Real files whose forces do nothing. For tests that open hundreds of damaged journals to check what
+     * recovery decides, not what reaches the disk: each force would cost milliseconds.
+     */
+    static final JournalFile.Opener UNFORCED = path -> {
+        JournalFile real = JournalFile.Opener.CHANNELS.open(path);
+        return new JournalFile() {
+            @Override
+            public int read(java.nio.ByteBuffer target, long position) throws IOException {
+                return real.read(target, position);
+            }
+
+            @Override
+            public void write(java.nio.ByteBuffer source, long position) throws IOException {
+                real.write(source, position);
+            }
+
+            @Override
+            public void force() {
+                // durability is not what these tests are about
+            }
+
+            @Override
+            public void truncate(long size) throws IOException {
+                real.truncate(size);
+            }
+
+            @Override
+            public long size() throws IOException {
+                return real.size();
+            }
+
+            @Override
+            public void close() throws IOException {
+                real.close();
+            }
+        };
+    };
+
     /** Defaults without the periodic force, so forces happen only where a test makes them. */
     static JournalTranscriptStore.Options quiet() {
         return JournalTranscriptStore.Options.defaults().withProgressSyncInterval(Duration.ZERO);

@@ -8,11 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
-/** The directory a journal lives in: created owner-only, held by one process at a time. */
+/** The directory a journal lives in: created owner-only, checked for access by others, held by one process. */
 final class DataDirectory {
 
     static final String LOCK_FILE = "companion.lock";
@@ -52,6 +56,58 @@ final class DataDirectory {
                 throw raced;
             }
         }
+    }
+
+    /**
+     * Who besides the owner can read or write an entry of the data directory: {@code readers} and
+     * {@code writers} are "its group", "others", "its group and others", or empty. {@code name} is
+     * the file's base name, or null for the directory itself; never a path.
+     */
+    record Exposure(String name, String readers, String writers) {
+    }
+
+    /**
+     * What lets users other than the owner at the transcript: a directory others may write to (they
+     * could delete or replace the journal), and the store's files that others may read or write. Empty
+     * where the file system has no POSIX permissions. Nothing is changed: the directory is left as its
+     * owner set it.
+     */
+    static List<Exposure> exposures(Path directory) throws IOException {
+        List<Exposure> exposures = new ArrayList<>();
+        if (!posix(directory)) {
+            return exposures;
+        }
+        // Listing a directory or entering it shows names only; writing to it replaces what is in it.
+        String writers = who(Files.getPosixFilePermissions(directory),
+                PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+        if (!writers.isEmpty()) {
+            exposures.add(new Exposure(null, "", writers));
+        }
+        List<Path> files;
+        try (Stream<Path> entries = Files.list(directory)) {
+            files = entries.filter(DataDirectory::ours).filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path file : files) {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            String readers = who(permissions, PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
+            String fileWriters = who(permissions, PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+            if (!readers.isEmpty() || !fileWriters.isEmpty()) {
+                exposures.add(new Exposure(file.getFileName().toString(), readers, fileWriters));
+            }
+        }
+        return exposures;
+    }
+
+    /** The store's own files: the journal, its index and the .broken files beside it, and the lock. */
+    private static boolean ours(Path file) {
+        String name = file.getFileName().toString();
+        return name.equals(LOCK_FILE) || name.startsWith(JournalTranscriptStore.JOURNAL_FILE);
+    }
+
+    private static String who(Set<PosixFilePermission> permissions, PosixFilePermission group, PosixFilePermission others) {
+        boolean byGroup = permissions.contains(group);
+        boolean byOthers = permissions.contains(others);
+        return byGroup && byOthers ? "its group and others" : byGroup ? "its group" : byOthers ? "others" : "";
     }
 
     /** Makes the directory's entries (a new file, a rename) durable; best effort where unsupported. */

@@ -87,6 +87,32 @@ final class JournalReport {
         return Diagnostic.warning(DiagnosticCode.JOURNAL_RECOVERED_INTERRUPTED_REPLY, message);
     }
 
+    /** Who besides the owner can reach the data directory, by the base names of its files. */
+    static Diagnostic permissive(List<DataDirectory.Exposure> exposures) {
+        List<String> problems = new ArrayList<>();
+        boolean read = false;
+        boolean written = false;
+        for (DataDirectory.Exposure exposure : exposures) {
+            List<String> can = new ArrayList<>();
+            if (!exposure.readers().isEmpty()) {
+                can.add("read by " + exposure.readers());
+                read = true;
+            }
+            if (!exposure.writers().isEmpty()) {
+                can.add("written by " + exposure.writers());
+                written = true;
+            }
+            problems.add((exposure.name() == null ? "the data directory" : exposure.name()) + " can be "
+                    + String.join(" and ", can));
+        }
+        String risk = read && written ? "read, change or delete the conversation"
+                : read ? "read the conversation" : "change or delete the conversation";
+        return Diagnostic.warning(DiagnosticCode.DATA_DIRECTORY_PERMISSIVE,
+                "Other users of this machine can reach the transcript: " + String.join("; ", problems) + ", so they "
+                        + "could " + risk + ". Make the data directory and its files private to the server's user: "
+                        + "chmod 700 on the directory and chmod 600 on the files in it.");
+    }
+
     private static String list(List<JournalRecovery.Lost> lost) {
         List<String> named = new ArrayList<>();
         for (int i = 0; i < lost.size() && i < NAMED_MAX; i++) {

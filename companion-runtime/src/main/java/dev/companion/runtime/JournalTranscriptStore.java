@@ -49,12 +49,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *       crash is appended, at the next open, as an {@code interrupted} item with that text.</li>
  *   <li>A failed write or force is undone (the file is cut back to its last durable end) and reported as
  *       {@link StorageException}; if even that fails, the store refuses further appends.</li>
- *   <li>At open a torn or garbage tail is cut and kept beside the journal in a {@code .broken} file;
- *       damage before the tail refuses the open ({@link JournalCorruptedException}) and changes nothing.</li>
+ *   <li>At open a torn or garbage tail is cut and kept beside the journal in a {@code .broken} file, and
+ *       every item it held is named in a warning that says it may have been acknowledged (a repair cannot
+ *       know); damage before the tail refuses the open ({@link JournalCorruptedException}) and changes
+ *       nothing.</li>
  *   <li>An index of item offsets ({@code companion.journal.idx}, 8 bytes per item) makes any page cost
  *       the same; it is derived data, checked and rebuilt at open.</li>
  *   <li>One process per data directory ({@link DataDirectoryLockedException}); the directory and files
- *       are created readable by their owner only.</li>
+ *       are created readable by their owner only, and an open warns when others can write to the
+ *       directory or read or write its files.</li>
  * </ul>
  */
 public final class JournalTranscriptStore implements TranscriptStore {
@@ -195,6 +198,7 @@ public final class JournalTranscriptStore implements TranscriptStore {
             journal = files.open(directory.resolve(JOURNAL_FILE));
             index = files.open(directory.resolve(INDEX_FILE));
             JournalTranscriptStore store = new JournalTranscriptStore(directory, options, held, journal, index);
+            store.checkPermissions();
             store.recover();
             store.startSyncer();
             return store;
@@ -251,6 +255,18 @@ public final class JournalTranscriptStore implements TranscriptStore {
             for (int i = 0; i < added.size(); i++) {
                 diagnostics.add(JournalReport.recoveredReply(plan.openTurns().get(i), added.get(i).sequence(), plan.lost()));
             }
+        }
+    }
+
+    /** Adds a warning when users other than the owner can reach the directory or its files. */
+    private void checkPermissions() {
+        try {
+            List<DataDirectory.Exposure> exposures = DataDirectory.exposures(directory);
+            if (!exposures.isEmpty()) {
+                diagnostics.add(JournalReport.permissive(exposures));
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // Permissions that cannot be read are no reason to refuse a transcript that can.
         }
     }
 

@@ -105,9 +105,18 @@ final class JournalFixtures {
         }
     }
 
+    /**
+     * Writes {@code bytes} as the whole of {@code file}. A new directory and file are made owner-only, as
+     * the store makes its own, so only tests about permissions see a permissive data directory.
+     */
     static void write(Path file, byte[] bytes) {
         try {
-            Files.createDirectories(file.getParent());
+            if (!Files.isDirectory(file.getParent())) {
+                DataDirectory.create(file.getParent());
+            }
+            if (!Files.exists(file)) {
+                Files.createFile(file, DataDirectory.ownerOnlyFile(file));
+            }
             Files.write(file, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,5 +1,7 @@
 package dev.companion.runtime;
 
+import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.CompanionStatus;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.model.ItemStatus;
@@ -7,6 +9,7 @@ import dev.companion.core.model.Role;
 import dev.companion.core.model.Severity;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TurnId;
+import dev.companion.prompts.ClasspathPromptCatalog;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -157,6 +160,24 @@ class JournalTailDamageTest {
                 .contains("item 3 (an assistant reply, turn turn-1), from the damaged record at byte " + lastRecord);
         assertThat(opened.only(DiagnosticCode.JOURNAL_RECOVERED_INTERRUPTED_REPLY).message())
                 .contains("The stored reply of turn turn-1 was damaged at the end of the journal and cut off");
+    }
+
+    @Test
+    void status_shows_the_lost_reply_as_a_warning_while_the_companion_is_ready() {
+        Path directory = temp.resolve("data");
+        write(journal(directory), Arrays.copyOf(whole, whole.length - 7));
+        write(index(directory), wholeIndex);
+
+        JournalTranscriptStore store = JournalTranscriptStore.open(directory, quiet());
+        try (CompanionRuntime runtime = CompanionRuntime.builder().prompts(new ClasspathPromptCatalog()).store(store).build()) {
+            CompanionStatus status = runtime.companion().status();
+            assertThat(status.state()).isEqualTo(CompanionState.READY);
+            assertThat(status.diagnostics()).filteredOn(d -> d.code() == DiagnosticCode.JOURNAL_TAIL_REPAIRED)
+                    .singleElement().satisfies(d -> {
+                        assertThat(d.severity()).isEqualTo(Severity.WARNING);
+                        assertThat(d.message()).contains("item 3 (an assistant reply, turn turn-1)");
+                    });
+        }
     }
 
     @ParameterizedTest

@@ -126,8 +126,10 @@ final class JournalReport {
 
     private static String describe(JournalRecovery.Lost lost) {
         if (lost instanceof JournalRecovery.LostItem item) {
-            String what = item.role().map(role -> role == Role.USER ? "a user message" : "an assistant reply")
-                    .orElse("role unreadable");
+            String what = item.role().map(role -> switch (role) {
+                case USER -> "a user message";
+                case ASSISTANT -> "an assistant reply";
+            }).orElse("role unreadable");
             String turn = item.role().isEmpty() ? "" : ", " + item.turn().map(t -> "turn " + t).orElse("turn unreadable");
             return "item " + item.sequence() + " (" + what + turn + "), from the damaged record at byte " + item.offset()
                     + " (" + bytes(item.length()) + " left of it)";

@@ -106,7 +106,10 @@ class JournalTailDamageTest {
         return new Opened(read, diagnostics, brokenFiles(directory), bytes(journal(directory)));
     }
 
-    /** What every repair of the last record must do, whatever the damage. */
+    /**
+     * What every repair of the last record must do, whatever the damage. {@code cutBytes} is what is left of
+     * the damaged record: the repair cuts it and keeps it, byte for byte, in the .broken file.
+     */
     private void assertRepairedHonestly(Opened opened, String damage, byte[] cutBytes) {
         assertThat(opened.items()).as(damage).hasSize(4).startsWith(items.get(0), items.get(1), items.get(2));
         assertThat(opened.items().get(3)).as(damage).satisfies(item -> {

@@ -231,14 +231,16 @@ final class CatalogueLog implements AutoCloseable {
             position = frame.end();
         }
         if (position < size) {
-            keepBrokenTail(directory, clock, position, size);
+            String broken = keepBrokenTail(directory, clock, position, size);
             file.truncate(position);
             file.force();
             if (size > 0) {
                 diagnostics.add(Diagnostic.warning(DiagnosticCode.JOURNAL_TAIL_REPAIRED,
-                        "The end of the conversation catalogue was incomplete or damaged, most likely by a crash "
-                                + "during a write; " + (size - position) + " bytes that were never acknowledged were "
-                                + "cut off and kept beside it in a .broken file."));
+                        "At start the end of the conversation catalogue was incomplete or damaged (by a crash or "
+                                + "power loss during a write, or by damage to the file), so " + (size - position)
+                                + " bytes from byte " + position + " were cut off and kept beside it in " + broken
+                                + ". A conversation created, renamed or deleted in them may have been acknowledged "
+                                + "before the damage, and that change is undone."));
             }
         }
         if (writeHeader || size == 0) {
@@ -318,7 +320,8 @@ final class CatalogueLog implements AutoCloseable {
         return false;
     }
 
-    private void keepBrokenTail(Path directory, Clock clock, long from, long to) throws IOException {
+    /** Copies the bytes to a new file beside the catalogue; returns its base name. */
+    private String keepBrokenTail(Path directory, Clock clock, long from, long to) throws IOException {
         ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(to - from));
         while (bytes.hasRemaining()) {
             if (file.read(bytes, from + bytes.position()) < 0) {
@@ -328,7 +331,8 @@ final class CatalogueLog implements AutoCloseable {
         bytes.flip();
         String stamp = BROKEN_STAMP.format(clock.instant());
         for (int attempt = 0; ; attempt++) {
-            Path path = directory.resolve(FILE + "." + stamp + (attempt == 0 ? "" : "-" + attempt) + ".broken");
+            String name = FILE + "." + stamp + (attempt == 0 ? "" : "-" + attempt) + ".broken";
+            Path path = directory.resolve(name);
             try (FileChannel out = FileChannel.open(path,
                     Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), DataDirectory.ownerOnlyFile(path))) {
                 while (bytes.hasRemaining()) {
@@ -336,7 +340,7 @@ final class CatalogueLog implements AutoCloseable {
                 }
                 out.force(true);
                 DataDirectory.forceEntries(directory);
-                return;
+                return name;
             } catch (FileAlreadyExistsException taken) {
                 // two repairs in the same millisecond: take the next name
             }

@@ -8,11 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
-/** The directory a journal lives in: created owner-only, held by one process at a time. */
+/** The directory a journal lives in: created owner-only, checked for access by others, held by one process. */
 final class DataDirectory {
 
     static final String LOCK_FILE = "companion.lock";
@@ -52,6 +56,72 @@ final class DataDirectory {
                 throw raced;
             }
         }
+    }
+
+    /**
+     * Who besides the owner can read or write an entry of the data directory: {@code readers} and
+     * {@code writers} are "its group", "others", "its group and others", or empty. {@code name} is
+     * the file's base name, a subdirectory's base name followed by {@code /}, or null for the directory
+     * itself; never a path.
+     */
+    record Exposure(String name, String readers, String writers) {
+    }
+
+    /**
+     * What lets users other than the owner at the transcripts: a directory others may write to (they
+     * could delete or replace a journal), and the store's files that others may read or write, in the
+     * directory and in its {@code conversations} subdirectory. Empty where the file system has no POSIX
+     * permissions. Nothing is changed: the directories are left as their owner set them.
+     */
+    static List<Exposure> exposures(Path directory) throws IOException {
+        List<Exposure> exposures = new ArrayList<>();
+        if (!posix(directory)) {
+            return exposures;
+        }
+        exposures(directory, null, DataDirectory::ours, exposures);
+        Path conversations = directory.resolve(JournalConversationCatalog.CONVERSATIONS);
+        if (Files.isDirectory(conversations, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            exposures(conversations, JournalConversationCatalog.CONVERSATIONS + "/", file -> true, exposures);
+        }
+        return exposures;
+    }
+
+    private static void exposures(Path directory, String name, java.util.function.Predicate<Path> ours,
+                                  List<Exposure> exposures) throws IOException {
+        // Listing a directory or entering it shows names only; writing to it replaces what is in it.
+        String writers = who(Files.getPosixFilePermissions(directory),
+                PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+        if (!writers.isEmpty()) {
+            exposures.add(new Exposure(name, "", writers));
+        }
+        List<Path> files;
+        try (Stream<Path> entries = Files.list(directory)) {
+            files = entries.filter(ours).filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path file : files) {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            String readers = who(permissions, PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
+            String fileWriters = who(permissions, PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+            if (!readers.isEmpty() || !fileWriters.isEmpty()) {
+                exposures.add(new Exposure(file.getFileName().toString(), readers, fileWriters));
+            }
+        }
+    }
+
+    /**
+     * The store's own files: the default journal, its index and the .broken files beside it, the
+     * catalogue (and its .broken files), and the lock.
+     */
+    private static boolean ours(Path file) {
+        String name = file.getFileName().toString();
+        return name.equals(LOCK_FILE) || name.startsWith(JournalTranscriptStore.JOURNAL_FILE)
+                || name.startsWith(CatalogueLog.FILE);
+    }
+
+    private static String who(Set<PosixFilePermission> permissions, PosixFilePermission group, PosixFilePermission others) {
+        boolean byGroup = permissions.contains(group);
+        boolean byOthers = permissions.contains(others);
+        return byGroup && byOthers ? "its group and others" : byGroup ? "its group" : byOthers ? "others" : "";
     }
 
     /** Makes the directory's entries (a new file, a rename) durable; best effort where unsupported. */

@@ -165,6 +165,7 @@ public final class JournalConversationCatalog implements ConversationCatalog {
             catalog.diagnostics.addAll(log.diagnostics());
             catalog.finishDeletes();
             catalog.takeInUnnamedJournals();
+            catalog.checkPermissions();
             return catalog;
         } catch (IOException | RuntimeException e) {
             if (catalog != null) {
@@ -273,7 +274,10 @@ public final class JournalConversationCatalog implements ConversationCatalog {
         return transcript.appendAll(entries);
     }
 
-    /** The catalogue's own notes from opening (a repaired catalogue); each transcript reports its own. */
+    /**
+     * The catalogue's own notes from opening (a repaired catalogue, a directory others can reach); each
+     * transcript reports its own (a repaired journal, a recovered reply).
+     */
     @Override
     public synchronized List<Diagnostic> diagnostics() {
         return List.copyOf(diagnostics);
@@ -423,6 +427,18 @@ public final class JournalConversationCatalog implements ConversationCatalog {
         } catch (RuntimeException e) {
             transcript.close();
             throw e;
+        }
+    }
+
+    /** Adds a warning when users other than the owner can reach the directories or their files. */
+    private void checkPermissions() {
+        try {
+            List<DataDirectory.Exposure> exposures = DataDirectory.exposures(directory);
+            if (!exposures.isEmpty()) {
+                diagnostics.add(JournalReport.permissive(exposures));
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // Permissions that cannot be read are no reason to refuse transcripts that can be.
         }
     }
 

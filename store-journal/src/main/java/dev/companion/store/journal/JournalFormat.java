@@ -8,6 +8,8 @@ import dev.companion.core.model.TurnId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.zip.CRC32C;
 
 /**
@@ -238,6 +240,79 @@ final class JournalFormat {
             return new TranscriptItem(sequence, role, content, createdAt, source, status, turn);
         } catch (RuntimeException malformed) {
             throw new IllegalArgumentException("malformed item record", malformed);
+        }
+    }
+
+    /**
+     * What can be read of an ITEM body that failed its checksum or was cut short: each field only when
+     * all its bytes are there and hold a valid value, and none after the first that does not. Its
+     * values are not verified; callers check them against what the position in the journal implies.
+     */
+    record ItemHead(OptionalLong sequence, Optional<Role> role, Optional<TurnId> turn) {
+
+        static final ItemHead NOTHING = new ItemHead(OptionalLong.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /** Reads the head of a damaged or partial ITEM body (positioned at its type byte); never throws. */
+    static ItemHead readItemHead(ByteBuffer body) {
+        ByteBuffer in = body.duplicate();
+        if (in.remaining() < 1 + 8) {
+            return ItemHead.NOTHING;
+        }
+        in.get();
+        OptionalLong sequence = OptionalLong.of(in.getLong());
+        if (in.remaining() < 8 + 4) {
+            return new ItemHead(sequence, Optional.empty(), Optional.empty());
+        }
+        in.position(in.position() + 8 + 4);
+        Optional<Role> role = readString(in, 16).flatMap(name -> enumValue(Role.class, name));
+        if (role.isEmpty()) {
+            return new ItemHead(sequence, role, Optional.empty());
+        }
+        // Status and source only stand between the role and the turn; a damaged one hides the turn.
+        Optional<TurnId> turn = readString(in, 32).flatMap(name -> enumValue(ItemStatus.class, name))
+                .flatMap(status -> readString(in, 4096))
+                .flatMap(source -> readString(in, 64))
+                .flatMap(JournalFormat::turnId);
+        return new ItemHead(sequence, role, turn);
+    }
+
+    /** The turn a damaged or partial PROGRESS body names, if its bytes are all there and form a turn id. */
+    static Optional<TurnId> readProgressTurn(ByteBuffer body) {
+        ByteBuffer in = body.duplicate();
+        if (!in.hasRemaining()) {
+            return Optional.empty();
+        }
+        in.get();
+        return readString(in, 64).flatMap(JournalFormat::turnId);
+    }
+
+    private static Optional<String> readString(ByteBuffer in, int maxBytes) {
+        if (in.remaining() < 4) {
+            return Optional.empty();
+        }
+        int length = in.getInt();
+        if (length < 0 || length > maxBytes || length > in.remaining()) {
+            return Optional.empty();
+        }
+        byte[] bytes = new byte[length];
+        in.get(bytes);
+        return Optional.of(new String(bytes, StandardCharsets.UTF_8));
+    }
+
+    private static <E extends Enum<E>> Optional<E> enumValue(Class<E> type, String name) {
+        try {
+            return Optional.of(Enum.valueOf(type, name));
+        } catch (IllegalArgumentException unknown) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<TurnId> turnId(String value) {
+        try {
+            return Optional.of(new TurnId(value));
+        } catch (IllegalArgumentException invalid) {
+            return Optional.empty();
         }
     }
 

@@ -15,42 +15,89 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Reads a journal at start and decides what to do, changing nothing: where the intact records end,
- * which index entries to rewrite, which replies were cut short. Damage before the tail throws.
+ * which index entries to rewrite, which replies were cut short, and what the cut end held. Damage
+ * before the tail throws.
  *
  * <p>The scan only checks frames (length, checksum, item sequence); it decodes nothing but the last
- * item, the progress written after it and the (rare) supersede records, so a large journal opens at
- * the speed of reading it.
+ * item, the progress written after it, the (rare) supersede records and the cut bytes, so a large
+ * journal opens at the speed of reading it.
  */
 final class JournalRecovery {
 
     /** A frame found by searching damaged bytes can be at most this long: it bounds the search's cost. */
     private static final int SEARCH_MAX_BODY = 1024 * 1024;
     private static final int SCAN_BUFFER = 2 * 1024 * 1024;
+    /** At most this much of a cut tail is read to say what it held: more than a batch of the longest items. */
+    private static final int DESCRIBE_MAX = 256 * 1024;
+    /** At most this many index entries past the intact end are taken as items that were written there. */
+    private static final int PLACED_MAX = 1000;
 
     /** A reply whose turn was still open at the end of the journal, with the text written for it. */
     record OpenTurn(TurnId turn, String text) {
     }
 
     /**
+     * Something the end of the journal held that opening drops, as far as its damaged bytes can be read.
+     * Nothing here says whether it was acknowledged: a crash during a write and damage to a file that was
+     * written whole look the same.
+     */
+    sealed interface Lost {
+    }
+
+    /**
+     * Item {@code sequence}, from the damaged record at {@code offset} ({@code length} bytes of it are
+     * left). Role and turn are empty where their bytes are missing or do not fit the transcript.
+     */
+    record LostItem(long sequence, Optional<Role> role, Optional<TurnId> turn, long offset, long length)
+            implements Lost {
+    }
+
+    /** Reply progress of {@code turn}, from the damaged record at {@code offset}. */
+    record LostProgress(TurnId turn, long offset, long length) implements Lost {
+    }
+
+    /**
+     * A change of status (items marked superseded) from the damaged record at {@code offset}: the items
+     * themselves are kept, with the status they had before.
+     */
+    record LostStatusChange(long offset, long length) implements Lost {
+    }
+
+    /**
+     * Bytes that do not form a readable record. {@code sequence} is the item they would have been had
+     * they held one, or -1 when they follow a record named before them.
+     */
+    record Unreadable(long offset, long length, long sequence) implements Lost {
+    }
+
+    /** Item {@code sequence}, which the index places at {@code offset}, at or past the intact end: no byte of it is left. */
+    record Missing(long sequence, long offset) implements Lost {
+    }
+
+    /**
      * What opening will do. Bytes from {@code goodEnd} to {@code fileSize} are cut (and kept);
      * index entries from {@code indexRewriteFrom} are replaced by {@code offsets}, flagged when in
      * {@code superseded}; {@code indexFixes} replaces single entries before that (a superseded flag
-     * missing or wrong). {@code version} is the header's, {@code upgradeHeader} asks to rewrite a header
-     * torn while it became version 2.
+     * missing or wrong). {@code lost} says what the cut bytes held, and which items the index names that
+     * the journal no longer has. {@code version} is the header's, {@code upgradeHeader} asks to rewrite a
+     * header torn while it became version 2.
      */
     record Plan(boolean writeHeader, long goodEnd, long fileSize, long itemCount,
-                long indexRewriteFrom, long[] offsets, List<OpenTurn> openTurns,
+                long indexRewriteFrom, long[] offsets, List<OpenTurn> openTurns, List<Lost> lost,
                 int version, boolean upgradeHeader, Set<Long> superseded, Map<Long, Long> indexFixes) {
 
-        static Plan empty(long fileSize) {
-            return new Plan(true, 0, fileSize, 0, 0, new long[0], List.of(), JournalFormat.VERSION_1, false,
+        /** A journal with no item: a header is written, after {@code fileSize} torn bytes are cut. */
+        static Plan empty(long fileSize, List<Lost> lost) {
+            return new Plan(true, 0, fileSize, 0, 0, new long[0], List.of(), lost, JournalFormat.VERSION_1, false,
                     Set.of(), Map.of());
         }
+
 
         boolean cutsTail() {
             return goodEnd < fileSize;
@@ -80,11 +127,11 @@ final class JournalRecovery {
 
     private Plan plan() throws IOException {
         long size = journal.size();
+        indexCursor = new IndexCursor(index, index.size() / 8);
         if (size == 0) {
-            return Plan.empty(0);
+            return Plan.empty(0, missing(placedByIndex(JournalFormat.HEADER_SIZE, 0), 0, 0));
         }
         reader = new FrameReader(journal, size, SCAN_BUFFER);
-        indexCursor = new IndexCursor(index, index.size() / 8);
         byte[] head = readHead(size);
         switch (JournalFormat.checkHeader(head)) {
             case VALID -> {
@@ -101,7 +148,8 @@ final class JournalRecovery {
                 if (size > JournalFormat.HEADER_SIZE && validFrameAfter(new FrameReader.Bad(0, -1, "a damaged header"), 0)) {
                     throw JournalCorruptedException.notAJournal();
                 }
-                return Plan.empty(size);
+                // The header holds no item, but the index may say that items followed it.
+                return Plan.empty(size, missing(placedByIndex(JournalFormat.HEADER_SIZE, 0), 0, 0));
             }
             default -> throw JournalCorruptedException.notAJournal();
         }
@@ -205,10 +253,12 @@ final class JournalRecovery {
         if (rewriteFrom < 0) {
             rewriteFrom = itemCount;
         }
-        List<OpenTurn> open = openTurns(lastItem, progressSinceLastItem);
+        TranscriptItem last = lastItem >= 0 ? decodeAt(lastItem) : null;
+        List<OpenTurn> open = openTurns(last, progressSinceLastItem);
+        List<Lost> lost = lost(goodEnd, size, itemCount, last);
         Map<Long, Long> fixes = flagFixes(firstScanned, rewriteFrom, superseded, flaggedInIndex);
-        return new Plan(false, goodEnd, size, itemCount, rewriteFrom, offsets.toArray(), open, version, upgradeHeader,
-                Set.copyOf(superseded), fixes);
+        return new Plan(false, goodEnd, size, itemCount, rewriteFrom, offsets.toArray(), open, lost, version,
+                upgradeHeader, Set.copyOf(superseded), fixes);
     }
 
     /**
@@ -237,11 +287,10 @@ final class JournalRecovery {
      * Turns left open at the end: the last item's turn when it is a user message with no reply after
      * it, and any turn with reply progress written after the last item.
      */
-    private List<OpenTurn> openTurns(long lastItem, List<Long> progress) throws IOException {
+    private List<OpenTurn> openTurns(TranscriptItem item, List<Long> progress) throws IOException {
         Map<TurnId, StringBuilder> open = new LinkedHashMap<>();
         TurnId answered = null;
-        if (lastItem >= 0) {
-            TranscriptItem item = decodeAt(lastItem);
+        if (item != null) {
             if (item.role() == Role.USER) {
                 open.put(item.turnId(), new StringBuilder());
             } else {
@@ -266,6 +315,141 @@ final class JournalRecovery {
         List<OpenTurn> turns = new ArrayList<>();
         open.forEach((turn, text) -> turns.add(new OpenTurn(turn, text.toString())));
         return turns;
+    }
+
+    // --- what the end held --------------------------------------------------------------------
+
+    /**
+     * What the bytes from {@code goodEnd} to {@code size} held, record by record as far as lengths lead,
+     * and then the items the index places past them. {@code last} is the last intact item, or null.
+     */
+    private List<Lost> lost(long goodEnd, long size, long itemCount, TranscriptItem last) throws IOException {
+        long[] placed = placedByIndex(goodEnd, itemCount);
+        List<Lost> lost = new ArrayList<>();
+        long sequence = itemCount;
+        if (goodEnd < size) {
+            byte[] bytes = readRange(goodEnd, (int) Math.min(size - goodEnd, DESCRIBE_MAX));
+            long at = goodEnd;
+            while (at < size) {
+                int from = (int) (at - goodEnd);
+                long end = from < bytes.length ? recordEnd(bytes, from, at, size) : size;
+                Lost record = from < bytes.length
+                        ? damagedRecord(bytes, from, at, end - at, sequence, sequence - itemCount, placed, last)
+                        : null;
+                if (record == null) {
+                    lost.add(new Unreadable(at, size - at, lost.isEmpty() ? sequence : -1));
+                    break;
+                }
+                lost.add(record);
+                if (record instanceof LostItem) {
+                    sequence++;
+                }
+                at = end;
+            }
+        }
+        lost.addAll(missing(placed, itemCount, sequence - itemCount));
+        return lost;
+    }
+
+    /** The index's entries from {@code itemCount} on, if the first is {@code expectedAt} and each lies past the last. */
+    private long[] placedByIndex(long expectedAt, long itemCount) throws IOException {
+        LongList placed = new LongList();
+        // An index entry is written only after its record: one for the next item, at the intact end,
+        // says that item's record was written there once.
+        if (indexCursor.entry(itemCount) != expectedAt) {
+            return placed.toArray();
+        }
+        long after = -1;
+        long stop = Math.min(indexCursor.entries(), itemCount + PLACED_MAX);
+        for (long sequence = itemCount; sequence < stop; sequence++) {
+            long offset = indexCursor.entry(sequence);
+            if (offset <= after) {
+                break;
+            }
+            placed.add(offset);
+            after = offset + JournalFormat.FRAME_HEADER;
+        }
+        return placed.toArray();
+    }
+
+    /** Items the index places past the intact end that the cut bytes did not show (they showed the first {@code named}). */
+    private static List<Lost> missing(long[] placed, long itemCount, long named) {
+        List<Lost> missing = new ArrayList<>();
+        for (long i = named; i < placed.length; i++) {
+            missing.add(new Missing(itemCount + i, placed[(int) i]));
+        }
+        return missing;
+    }
+
+    /**
+     * Where the damaged record at {@code at} ends: where its length leads if another record seems to
+     * start there, otherwise at the end of the file (a damaged length leads into the middle of a body).
+     */
+    private static long recordEnd(byte[] bytes, int from, long at, long size) {
+        if (from + JournalFormat.FRAME_HEADER > bytes.length) {
+            return size;
+        }
+        int length = ByteBuffer.wrap(bytes).getInt(from);
+        if (length < 1 || length > JournalFormat.MAX_BODY || at + JournalFormat.FRAME_HEADER + length >= size) {
+            return size;
+        }
+        long next = at + JournalFormat.FRAME_HEADER + length;
+        int nextFrom = (int) (next - at) + from;
+        if (nextFrom + JournalFormat.FRAME_HEADER + 1 > bytes.length) {
+            return size;
+        }
+        int nextLength = ByteBuffer.wrap(bytes).getInt(nextFrom);
+        byte nextType = bytes[nextFrom + JournalFormat.FRAME_HEADER];
+        boolean looksLikeARecord = nextLength >= 1 && nextLength <= JournalFormat.MAX_BODY
+                && JournalFormat.isKnownType(nextType);
+        return looksLikeARecord ? next : size;
+    }
+
+    /**
+     * Reads what it can of the damaged record at {@code at}, which would be item {@code sequence} if
+     * it is an item; null when its bytes say nothing that fits the transcript.
+     */
+    private static Lost damagedRecord(byte[] bytes, int from, long at, long length, long sequence, long placedIndex,
+                                      long[] placed, TranscriptItem last) {
+        boolean placedHere = placedIndex < placed.length && placed[(int) placedIndex] == at;
+        int available = (int) Math.min(bytes.length - from, length);
+        if (available > JournalFormat.FRAME_HEADER) {
+            // The checksum failed or cannot be checked: each value read is kept only if it fits where it stands.
+            int header = JournalFormat.FRAME_HEADER;
+            ByteBuffer body = ByteBuffer.wrap(bytes, from + header, available - header).slice();
+            byte type = body.get(0);
+            if (type == JournalFormat.ITEM) {
+                JournalFormat.ItemHead head = JournalFormat.readItemHead(body);
+                if (head.sequence().isEmpty() || head.sequence().getAsLong() == sequence) {
+                    Optional<TurnId> turn = head.turn();
+                    boolean answersLast = last != null && last.role() == Role.USER;
+                    if (head.role().equals(Optional.of(Role.ASSISTANT)) && answersLast
+                            && !turn.equals(Optional.of(last.turnId()))) {
+                        turn = Optional.empty(); // a reply answers the user item before it
+                    }
+                    return new LostItem(sequence, head.role(), turn, at, length);
+                }
+            } else if (type == JournalFormat.SUPERSEDE && !placedHere) {
+                return new LostStatusChange(at, length);
+            } else if (type == JournalFormat.PROGRESS && !placedHere) {
+                Optional<TurnId> turn = JournalFormat.readProgressTurn(body);
+                // Progress follows the item of its turn.
+                if (turn.isPresent() && last != null && turn.get().equals(last.turnId())) {
+                    return new LostProgress(turn.get(), at, length);
+                }
+            }
+        }
+        return placedHere ? new LostItem(sequence, Optional.empty(), Optional.empty(), at, length) : null;
+    }
+
+    private byte[] readRange(long from, int count) throws IOException {
+        ByteBuffer bytes = ByteBuffer.allocate(count);
+        while (bytes.hasRemaining()) {
+            if (journal.read(bytes, from + bytes.position()) < 0) {
+                throw new IOException("the journal ended before its expected size");
+            }
+        }
+        return bytes.array();
     }
 
     private TranscriptItem decodeAt(long offset) throws IOException {

@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,14 +52,18 @@ import java.util.concurrent.locks.ReentrantLock;
  *       crash is appended, at the next open, as an {@code interrupted} item with that text.</li>
  *   <li>A failed write or force is undone (the file is cut back to its last durable end) and reported as
  *       {@link StorageException}; if even that fails, the store refuses further appends.</li>
- *   <li>At open a torn or garbage tail is cut and kept beside the journal in a {@code .broken} file;
- *       damage before the tail refuses the open ({@link JournalCorruptedException}) and changes nothing.</li>
+ *   <li>At open a torn or garbage tail is cut and kept beside the journal in a {@code .broken} file, and
+ *       every item it held is named in a warning that says it may have been acknowledged (a repair cannot
+ *       know); damage before the tail refuses the open ({@link JournalCorruptedException}) and changes
+ *       nothing.</li>
  *   <li>{@link #supersede} appends a status-change record, forced like an append; the items it names are
  *       read back {@code superseded}, nothing else about them changed.</li>
  *   <li>An index of item offsets ({@code companion.journal.idx}, 8 bytes per item, with a flag for a
  *       superseded item) makes any page cost the same; it is derived data, checked and rebuilt at open.</li>
  *   <li>The files are created readable by their owner only. The catalogue holds the data directory's lock
- *       for all its journals; {@link #open(Path, Options)} (a journal alone, for tests) takes it itself.</li>
+ *       for all its journals and checks who else can reach them; {@link #open(Path, Options)} (a journal
+ *       alone, for tests) takes the lock itself and warns when others can write to the directory or read
+ *       or write its files.</li>
  * </ul>
  */
 final class JournalTranscriptStore implements TranscriptStore {
@@ -173,6 +178,10 @@ final class JournalTranscriptStore implements TranscriptStore {
             index = files.open(directory.resolve(indexName(journalName)));
             JournalTranscriptStore store = new JournalTranscriptStore(directory, journalName, options, held, journal,
                     index, syncer);
+            if (held != null) {
+                // Opened alone, it owns the directory; a catalogue checks its directory once for all journals.
+                store.checkPermissions();
+            }
             store.recover();
             store.startSyncer();
             return store;
@@ -205,14 +214,14 @@ final class JournalTranscriptStore implements TranscriptStore {
 
     private void recover() throws IOException {
         JournalRecovery.Plan plan = JournalRecovery.plan(journal, index, options.verification() == Verification.FULL);
+        Optional<String> broken = Optional.empty();
         if (plan.cutsTail()) {
-            keepBrokenTail(plan.goodEnd(), plan.fileSize());
+            broken = Optional.of(keepBrokenTail(plan.goodEnd(), plan.fileSize()));
             journal.truncate(plan.goodEnd());
             journal.force();
-            diagnostics.add(Diagnostic.warning(DiagnosticCode.JOURNAL_TAIL_REPAIRED,
-                    "The end of the transcript journal was incomplete or damaged, most likely by a crash during a "
-                            + "write; " + (plan.fileSize() - plan.goodEnd()) + " bytes that were never acknowledged "
-                            + "were cut off and kept beside the journal in a .broken file."));
+        }
+        if (plan.cutsTail() || !plan.lost().isEmpty()) {
+            diagnostics.add(JournalReport.tailRepaired(plan, broken));
         }
         long start = plan.goodEnd();
         version = plan.version();
@@ -240,16 +249,27 @@ final class JournalTranscriptStore implements TranscriptStore {
                     RECOVERED_SOURCE, ItemStatus.INTERRUPTED, open.turn()));
         }
         if (!recovered.isEmpty()) {
-            appendAll(recovered);
-            for (JournalRecovery.OpenTurn open : plan.openTurns()) {
-                diagnostics.add(Diagnostic.warning(DiagnosticCode.JOURNAL_RECOVERED_INTERRUPTED_REPLY,
-                        "A reply cut short when the server last stopped was kept with the " + open.text().length()
-                                + " characters written before the stop, and marked interrupted."));
+            List<TranscriptItem> added = appendAll(recovered);
+            for (int i = 0; i < added.size(); i++) {
+                diagnostics.add(JournalReport.recoveredReply(plan.openTurns().get(i), added.get(i).sequence(), plan.lost()));
             }
         }
     }
 
-    private void keepBrokenTail(long from, long to) throws IOException {
+    /** Adds a warning when users other than the owner can reach the directory or its files. */
+    private void checkPermissions() {
+        try {
+            List<DataDirectory.Exposure> exposures = DataDirectory.exposures(directory);
+            if (!exposures.isEmpty()) {
+                diagnostics.add(JournalReport.permissive(exposures));
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // Permissions that cannot be read are no reason to refuse a transcript that can.
+        }
+    }
+
+    /** Copies the bytes to a new file beside the journal; returns its base name. */
+    private String keepBrokenTail(long from, long to) throws IOException {
         ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(to - from));
         long at = from;
         while (bytes.hasRemaining()) {
@@ -270,7 +290,7 @@ final class JournalTranscriptStore implements TranscriptStore {
                 }
                 out.force(true);
                 DataDirectory.forceEntries(directory);
-                return;
+                return name;
             } catch (FileAlreadyExistsException taken) {
                 // two repairs in the same millisecond: take the next name
             }
@@ -371,6 +391,8 @@ final class JournalTranscriptStore implements TranscriptStore {
                 index.write(offsets.flip(), firstSequence * 8);
             } catch (IOException | RuntimeException e) {
                 cutBackTo(start, e);
+                // An index entry past the end would tell the next open that an item was written there.
+                trimIndex(firstSequence);
                 throw StorageException.writeFailed(e);
             }
             end = start + bytes;
@@ -817,10 +839,18 @@ final class JournalTranscriptStore implements TranscriptStore {
         unforced = new ArrayList<>();
         nextSequence = visibleSize;
         cutBackTo(durableEnd, error);
+        trimIndex(visibleSize);
+    }
+
+    /** Drops index entries from {@code sequence} on, best effort. */
+    private void trimIndex(long sequence) {
         try {
-            index.truncate(visibleSize * 8);
+            if (index.size() > sequence * 8) {
+                index.truncate(sequence * 8);
+            }
         } catch (IOException | RuntimeException ignored) {
-            // stale entries past the end are overwritten by the next appends and trimmed at the next open
+            // Stale entries past the end are overwritten by the next appends and trimmed at the next open; until
+            // then, an open after a crash may name their items as possibly lost, which errs on the honest side.
         }
     }
 

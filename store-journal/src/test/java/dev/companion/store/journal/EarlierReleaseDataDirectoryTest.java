@@ -19,6 +19,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,6 +56,13 @@ class EarlierReleaseDataDirectoryTest {
             try (InputStream in = resource("data/" + name)) {
                 Files.copy(in, data.resolve(name));
             }
+            // Git keeps no permissions: give the files back the owner-only ones the release created them with.
+            if (DataDirectory.posix(data)) {
+                Files.setPosixFilePermissions(data.resolve(name), PosixFilePermissions.fromString("rw-------"));
+            }
+        }
+        if (DataDirectory.posix(data)) {
+            Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
         }
         released = bytes(journal());
         exported = exportedItems();

@@ -143,6 +143,32 @@ class JournalConversationCatalogTest {
         }
     }
 
+    @Test
+    void others_reaching_the_catalogue_or_a_conversation_journal_are_warned_about_once_by_the_catalogue()
+            throws IOException {
+        assumeTrue(DataDirectory.posix(temp), "the file system has POSIX permissions");
+        try (JournalConversationCatalog catalog = open()) {
+            catalog.create(A, Optional.empty(), T0);
+            turn(catalog.transcript(A), "t", "private");
+            assertThat(catalog.diagnostics()).isEmpty();
+        }
+        Files.setPosixFilePermissions(catalogueFile(), PosixFilePermissions.fromString("rw-r-----"));
+        Files.setPosixFilePermissions(data().resolve("conversations"), PosixFilePermissions.fromString("rwxrwx---"));
+        Files.setPosixFilePermissions(journalOf(A), PosixFilePermissions.fromString("rw----r--"));
+
+        try (JournalConversationCatalog catalog = open()) {
+            assertThat(catalog.diagnostics()).singleElement().satisfies(warning -> {
+                assertThat(warning.code()).isEqualTo(DiagnosticCode.DATA_DIRECTORY_PERMISSIVE);
+                assertThat(warning.message())
+                        .contains("companion.catalog can be read by its group")
+                        .contains("its directory conversations can be written by its group")
+                        .contains("c-a.journal can be read by others")
+                        .doesNotContain(temp.toString());
+            });
+            assertThat(catalog.transcript(A).diagnostics()).isEmpty();
+        }
+    }
+
     // --- one lock per directory -----------------------------------------------------------------
 
     @Test

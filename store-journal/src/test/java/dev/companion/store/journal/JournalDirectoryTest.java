@@ -1,8 +1,13 @@
 package dev.companion.store.journal;
 
+import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.model.ItemStatus;
+import dev.companion.core.model.Severity;
 import dev.companion.core.model.TranscriptItem;
+import dev.companion.prompts.ClasspathPromptCatalog;
+import dev.companion.runtime.CompanionRuntime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -136,6 +142,95 @@ class JournalDirectoryTest {
                 directory.resolve(DataDirectory.LOCK_FILE), brokenFiles(directory).get(0))) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
                     .as(file.getFileName().toString()).isEqualTo("rw-------");
+        }
+    }
+
+    // --- permissions other users could use ------------------------------------------------------
+
+    private static Optional<Diagnostic> permissionWarning(Path directory) {
+        try (JournalTranscriptStore store = JournalTranscriptStore.open(directory, quiet())) {
+            return store.diagnostics().stream().filter(d -> d.code() == DiagnosticCode.DATA_DIRECTORY_PERMISSIVE).findFirst();
+        }
+    }
+
+    private static void chmod(Path path, String permissions) throws IOException {
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
+    }
+
+    @Test
+    void a_data_directory_its_group_and_others_can_write_to_is_reported_with_what_to_do_and_no_path()
+            throws IOException {
+        assumeTrue(DataDirectory.posix(temp), "the file system has POSIX permissions");
+        Path directory = temp.resolve("data");
+        journalWithTurns(directory, 1);
+        chmod(directory, "rwxrwxrwx");
+
+        assertThat(permissionWarning(directory)).get().satisfies(warning -> {
+            assertThat(warning.severity()).isEqualTo(Severity.WARNING);
+            assertThat(warning.message())
+                    .contains("the data directory can be written by its group and others")
+                    .contains("change or delete the conversation")
+                    .contains("chmod 700")
+                    .doesNotContain(temp.toString())
+                    .doesNotContain(directory.getFileName().toString() + "/");
+        });
+        // Only reported: the owner decides.
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(directory))).isEqualTo("rwxrwxrwx");
+    }
+
+    @Test
+    void a_journal_others_can_read_is_reported_by_its_base_name() throws IOException {
+        assumeTrue(DataDirectory.posix(temp), "the file system has POSIX permissions");
+        Path directory = temp.resolve("data");
+        journalWithTurns(directory, 1);
+        chmod(journal(directory), "rw-r--r--");
+
+        assertThat(permissionWarning(directory)).get().extracting(Diagnostic::message).asString()
+                .contains("companion.journal can be read by its group and others, so they could read the conversation")
+                .contains("chmod 600")
+                .doesNotContain("the data directory can be")
+                .doesNotContain(temp.toString());
+    }
+
+    @Test
+    void a_group_writable_index_and_broken_file_are_each_named() throws IOException {
+        assumeTrue(DataDirectory.posix(temp), "the file system has POSIX permissions");
+        Path directory = temp.resolve("data");
+        journalWithTurns(directory, 1);
+        write(journal(directory), concat(bytes(journal(directory)), new byte[] {9, 9, 9}));
+        JournalTranscriptStore.open(directory, quiet()).close();
+        chmod(JournalFixtures.index(directory), "rw-rw----");
+        chmod(brokenFiles(directory).get(0), "rw-----w-");
+
+        assertThat(permissionWarning(directory)).get().extracting(Diagnostic::message).asString()
+                .contains("companion.journal.idx can be read by its group and written by its group")
+                .contains(brokenFiles(directory).get(0).getFileName() + " can be written by others")
+                .contains("read, change or delete the conversation");
+    }
+
+    @Test
+    void an_owner_only_directory_and_one_others_may_only_enter_are_not_reported() throws IOException {
+        assumeTrue(DataDirectory.posix(temp), "the file system has POSIX permissions");
+        Path directory = temp.resolve("data");
+        journalWithTurns(directory, 1);
+
+        assertThat(permissionWarning(directory)).isEmpty();
+        // Entering and listing show file names, not the conversation: the files stay owner-only.
+        chmod(directory, "rwxr-xr-x");
+        assertThat(permissionWarning(directory)).isEmpty();
+    }
+
+    @Test
+    void status_shows_the_permission_warning() throws IOException {
+        assumeTrue(DataDirectory.posix(temp), "the file system has POSIX permissions");
+        Path directory = temp.resolve("data");
+        journalWithTurns(directory, 1);
+        chmod(directory, "rwxrwx---");
+
+        JournalTranscriptStore store = JournalTranscriptStore.open(directory, quiet());
+        try (CompanionRuntime runtime = CompanionRuntime.builder().prompts(new ClasspathPromptCatalog()).store(store).build()) {
+            CompanionStatus status = runtime.companion().status();
+            assertThat(status.diagnostics()).extracting(Diagnostic::code).contains(DiagnosticCode.DATA_DIRECTORY_PERMISSIVE);
         }
     }
 }

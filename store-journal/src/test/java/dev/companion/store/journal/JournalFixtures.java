@@ -24,6 +24,45 @@ final class JournalFixtures {
     private JournalFixtures() {
     }
 
+    /**
+     * Real files whose forces do nothing. For tests that open hundreds of damaged journals to check what
+     * recovery decides, not what reaches the disk: each force would cost milliseconds.
+     */
+    static final JournalFile.Opener UNFORCED = path -> {
+        JournalFile real = JournalFile.Opener.CHANNELS.open(path);
+        return new JournalFile() {
+            @Override
+            public int read(java.nio.ByteBuffer target, long position) throws IOException {
+                return real.read(target, position);
+            }
+
+            @Override
+            public void write(java.nio.ByteBuffer source, long position) throws IOException {
+                real.write(source, position);
+            }
+
+            @Override
+            public void force() {
+                // durability is not what these tests are about
+            }
+
+            @Override
+            public void truncate(long size) throws IOException {
+                real.truncate(size);
+            }
+
+            @Override
+            public long size() throws IOException {
+                return real.size();
+            }
+
+            @Override
+            public void close() throws IOException {
+                real.close();
+            }
+        };
+    };
+
     /** Defaults without the periodic force, so forces happen only where a test makes them. */
     static JournalConversationCatalog.Options quiet() {
         return JournalConversationCatalog.Options.defaults().withProgressSyncInterval(Duration.ZERO);
@@ -66,9 +105,18 @@ final class JournalFixtures {
         }
     }
 
+    /**
+     * Writes {@code bytes} as the whole of {@code file}. A new directory and file are made owner-only, as
+     * the store makes its own, so only tests about permissions see a permissive data directory.
+     */
     static void write(Path file, byte[] bytes) {
         try {
-            Files.createDirectories(file.getParent());
+            if (!Files.isDirectory(file.getParent())) {
+                DataDirectory.create(file.getParent());
+            }
+            if (!Files.exists(file)) {
+                Files.createFile(file, DataDirectory.ownerOnlyFile(file));
+            }
             Files.write(file, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -168,6 +168,11 @@ class JournalSupersedeTest {
                         ItemStatus.ACCEPTED, ItemStatus.COMPLETED, ItemStatus.ACCEPTED, ItemStatus.COMPLETED);
                 assertThat(store.diagnostics()).extracting(d -> d.code()).as("cut at %d", cut)
                         .containsExactly(DiagnosticCode.JOURNAL_TAIL_REPAIRED);
+                if (cut > record + JournalFormat.FRAME_HEADER) {
+                    assertThat(store.diagnostics().get(0).message()).as("cut at %d", cut)
+                            .contains("a change of status (items marked superseded), from the damaged record at byte "
+                                    + record);
+                }
             }
             assertThat(brokenFiles(directory)).as("cut at %d", cut).singleElement()
                     .satisfies(broken -> assertThat(bytes(broken))

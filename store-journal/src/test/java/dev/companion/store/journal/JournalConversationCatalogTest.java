@@ -348,6 +348,19 @@ class JournalConversationCatalogTest {
     }
 
     @Test
+    void a_catalogue_header_torn_at_creation_is_written_again_and_the_journals_are_taken_in() {
+        List<TranscriptItem> items = journalWithTurns(data(), 1);
+        write(catalogueFile(), Arrays.copyOf(CatalogueLog.header().array(), 5));
+
+        try (JournalConversationCatalog catalog = open()) {
+            assertThat(catalog.conversations()).extracting(StoredConversation::id).containsExactly(ConversationId.DEFAULT);
+            assertThat(catalog.transcript(ConversationId.DEFAULT).read(0, 10)).containsExactlyElementsOf(items);
+            assertThat(catalog.diagnostics()).extracting(d -> d.code()).containsExactly(DiagnosticCode.JOURNAL_TAIL_REPAIRED);
+        }
+        assertThat(Arrays.copyOf(bytes(catalogueFile()), CatalogueLog.HEADER)).isEqualTo(CatalogueLog.header().array());
+    }
+
+    @Test
     void a_catalogue_damaged_before_its_tail_refuses_the_open_and_changes_nothing() {
         try (JournalConversationCatalog catalog = open()) {
             catalog.create(A, Optional.empty(), T0);

@@ -1,6 +1,8 @@
 package dev.companion.runtime;
 
 import dev.companion.core.EditMessageCommand;
+import dev.companion.core.model.ReplyDetails;
+import dev.companion.core.port.TextSink;
 import dev.companion.core.model.ConversationId;
 import dev.companion.core.model.ConversationNotFoundException;
 import java.util.HashSet;
@@ -280,8 +282,19 @@ final class CompanionWorker implements Companion {
     private void converse(RunningTurn turn) {
         try {
             ModelRequest request = new ModelRequest(hosting.prompts().text(hosting.profile().systemPrompt()), history());
-            ModelResult result = hosting.model().stream(request, delta -> keep(turn, delta), turn.cancellation);
-            end(turn, new TurnEnding.Completed(result.diagnostics()));
+            ModelResult result = hosting.model().stream(request, new TextSink() {
+                @Override
+                public void accept(String delta) {
+                    keep(turn, delta);
+                }
+
+                @Override
+                public void reasoning(String delta) {
+                    keepReasoning(turn, delta);
+                }
+            }, turn.cancellation);
+            turn.usage(result.usage());
+            end(turn, new TurnEnding.Completed(result.ending(), result.diagnostics()));
         } catch (LanguageModelException e) {
             if (e.state() == CompanionState.TIMEOUT) {
                 end(turn, new TurnEnding.TimedOut(List.of(e.diagnostic())));
@@ -300,11 +313,20 @@ final class CompanionWorker implements Companion {
         if (delta.isEmpty()) {
             return;
         }
+        turn.replyStarted(System.nanoTime());
         turn.append(delta, () -> {
             store.recordReplyProgress(turn.id, delta);
             hosting.events().publish(cursor -> new CompanionEvent.TextDelta(cursor, hosting.clock().instant(),
                     conversation, turn.id, delta));
         });
+    }
+
+    private void keepReasoning(RunningTurn turn, String delta) {
+        if (delta.isEmpty()) {
+            return;
+        }
+        turn.appendReasoning(delta, System.nanoTime(), () -> hosting.events().publish(cursor ->
+                new CompanionEvent.ReasoningDelta(cursor, hosting.clock().instant(), conversation, turn.id, delta)));
     }
 
     /**
@@ -369,8 +391,11 @@ final class CompanionWorker implements Companion {
     private Optional<TranscriptItem> storeReply(RunningTurn turn, TurnEnding ending, String text,
                                                 List<Diagnostic> diagnostics) {
         try {
+            // The diagnostics go with the reply, so how it ended still shows after a reload.
+            ReplyDetails details = new ReplyDetails(turn.reasoning(), turn.reasoningTime(System.nanoTime()),
+                    turn.usage(), diagnostics);
             return Optional.of(store.append(new TranscriptEntry(Role.ASSISTANT, text, hosting.clock().instant(),
-                    sourceOf(hosting.model().provider()), ending.replyStatus(text), turn.id)));
+                    sourceOf(hosting.model().provider()), ending.replyStatus(text), turn.id, details)));
         } catch (StorageException e) {
             diagnostics.add(e.diagnostic());
         } catch (RuntimeException e) {

@@ -30,8 +30,7 @@ public final class InMemoryTranscriptStore implements TranscriptStore {
         }
         for (long sequence : sequences) {
             TranscriptItem was = items.get((int) sequence);
-            items.set((int) sequence, new TranscriptItem(was.sequence(), was.role(), was.content(), was.createdAt(),
-                    was.source(), ItemStatus.SUPERSEDED, was.turnId()));
+            items.set((int) sequence, was.withStatus(ItemStatus.SUPERSEDED));
         }
     }
 

@@ -18,6 +18,9 @@ final class RunningTurn {
     final CancellationSignal cancellation = new CancellationSignal();
     final CompletableFuture<TurnOutcome> outcome = new CompletableFuture<>();
     private final StringBuilder reply = new StringBuilder();
+    private final StringBuilder reasoning = new StringBuilder();
+    private long reasoningStartedNanos = -1;
+    private long reasoningEndedNanos = -1;
     private boolean ended;
     private Turn turn;
     private ScheduledFuture<?> deadline;
@@ -43,6 +46,52 @@ final class RunningTurn {
         reply.append(delta);
         whileKeeping.run();
         return true;
+    }
+
+    /**
+     * Keeps a piece of reasoning unless the turn has ended. Reasoning runs from its first piece to
+     * the first piece of the reply (or the end), which is how long the model "thought".
+     */
+    synchronized boolean appendReasoning(String delta, long nanos, Runnable whileKeeping) {
+        if (ended) {
+            return false;
+        }
+        if (reasoningStartedNanos < 0) {
+            reasoningStartedNanos = nanos;
+        }
+        reasoning.append(delta);
+        whileKeeping.run();
+        return true;
+    }
+
+    /** Notes the first piece of the reply, which ends the reasoning time. */
+    synchronized void replyStarted(long nanos) {
+        if (reasoningStartedNanos >= 0 && reasoningEndedNanos < 0) {
+            reasoningEndedNanos = nanos;
+        }
+    }
+
+    private java.util.Optional<dev.companion.core.model.TokenUsage> usage = java.util.Optional.empty();
+
+    synchronized void usage(java.util.Optional<dev.companion.core.model.TokenUsage> counted) {
+        usage = counted;
+    }
+
+    synchronized java.util.Optional<dev.companion.core.model.TokenUsage> usage() {
+        return usage;
+    }
+
+    synchronized String reasoning() {
+        return reasoning.toString();
+    }
+
+    /** How long the model reasoned, if it did; up to {@code nowNanos} when the reply never began. */
+    synchronized java.util.Optional<java.time.Duration> reasoningTime(long nowNanos) {
+        if (reasoningStartedNanos < 0) {
+            return java.util.Optional.empty();
+        }
+        long end = reasoningEndedNanos >= 0 ? reasoningEndedNanos : nowNanos;
+        return java.util.Optional.of(java.time.Duration.ofNanos(end - reasoningStartedNanos));
     }
 
     /** Ends the turn if nobody has yet; returns the reply text, or null when it had already ended. */

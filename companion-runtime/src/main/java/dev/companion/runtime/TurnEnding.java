@@ -1,5 +1,7 @@
 package dev.companion.runtime;
 
+import dev.companion.core.port.ModelResult;
+
 import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.ItemStatus;
@@ -20,10 +22,19 @@ sealed interface TurnEnding {
 
     TurnOutcome outcome(TurnId turn, Optional<TranscriptItem> reply, List<Diagnostic> diagnostics);
 
-    record Completed(List<Diagnostic> diagnostics) implements TurnEnding {
+    /**
+     * The model returned: a whole reply, or one the provider ended early (cut at its token limit,
+     * filtered, refused), which is kept with what arrived and says so in its status.
+     */
+    record Completed(ModelResult.Ending modelEnding, List<Diagnostic> diagnostics) implements TurnEnding {
         @Override
         public ItemStatus replyStatus(String text) {
-            return ItemStatus.COMPLETED;
+            return switch (modelEnding) {
+                case COMPLETED, CANCELLED -> ItemStatus.COMPLETED;
+                case TRUNCATED -> ItemStatus.TRUNCATED;
+                case FILTERED -> ItemStatus.FILTERED;
+                case REFUSED -> ItemStatus.REFUSED;
+            };
         }
 
         @Override

@@ -86,6 +86,9 @@ class EmbeddingTest {
                     .satisfies(item -> assertThat(item.content()).isEqualTo("Miso soup, please"));
             assertThat(conversations.get(recipes.conversationId()).orElseThrow().title()).contains("Miso soup, please");
             assertThat(conversations.list(ConversationQuery.newest()).conversations()).hasSize(3); // and the default
+            assertThat(recipes.regenerate()).isInstanceOf(SendResult.Accepted.class);
+            assertThat(conversations.list(ConversationQuery.matching("kyoto")).conversations())
+                    .extracting(c -> c.id()).containsExactly(trip.conversationId());
         }
     }
 }

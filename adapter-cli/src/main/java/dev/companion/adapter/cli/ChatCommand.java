@@ -1,56 +1,76 @@
 package dev.companion.adapter.cli;
 
+import dev.companion.adapter.cli.CompanionCommandLine.ConnectOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.ExitCodes;
 import dev.companion.adapter.cli.CompanionCommandLine.Launcher;
 import dev.companion.adapter.cli.CompanionCommandLine.Session;
 import dev.companion.core.CancelCommand;
 import dev.companion.core.CancelResult;
 import dev.companion.core.Companion;
+import dev.companion.core.ConversationQuery;
+import dev.companion.core.Conversations;
+import dev.companion.core.CreateConversationCommand;
+import dev.companion.core.EditMessageCommand;
+import dev.companion.core.RenameConversationCommand;
 import dev.companion.core.SendMessageCommand;
+import dev.companion.core.SendResult;
 import dev.companion.core.model.CompanionException;
 import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.Conversation;
+import dev.companion.core.model.ConversationId;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.model.InvalidRequestException;
+import dev.companion.core.model.ItemStatus;
+import dev.companion.core.model.Role;
+import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptQuery;
 import dev.companion.core.model.TurnId;
 import dev.companion.core.model.TurnOutcome;
+import org.jline.reader.Candidate;
+import org.jline.reader.Completer;
+import org.jline.terminal.Terminal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Supplier;
 
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = {"Talk with the Companion in the terminal; replies stream as they arrive.",
-                "End a line with \\ to continue the message on the next line.",
+                "In a terminal the prompt has line editing (arrows, Ctrl-A/E), history (Up, Ctrl-R) kept across chats,",
+                "and Tab completes the commands. End a line with \\ to continue the message on the next line.",
                 "Ctrl-C during a reply cancels it; Ctrl-C twice at the prompt, Ctrl-D or /exit leaves.",
-                "Commands: /status, /history [n], /cancel, /help, /exit."},
+                "Commands: /new, /list, /switch, /rename, /regenerate, /edit, /status, /history [n], /cancel, /help, /exit."},
         footerHeading = "%nExamples:%n",
         footer = {"  companion chat",
                 "  companion chat --provider offline --ephemeral   # try it without a model or files",
+                "  companion chat --conversation c-0f6e…           # go on with another conversation",
                 "  companion chat --url http://127.0.0.1:8765      # the server's Companion"})
 final class ChatCommand implements Callable<Integer> {
-
-    /** A Ctrl-C this soon after the one before leaves, whatever is going on. */
-    static final Duration AGAIN_WITHIN = Duration.ofSeconds(2);
 
     static final String HINT = "/help for commands · end a line with \\ to go on · "
             + "Ctrl-C stops a reply · Ctrl-D or /exit leaves";
 
+    /** The slash commands, as /help lists them and Tab completes them. */
+    static final List<String> SLASH_COMMANDS = List.of("/new", "/list", "/switch", "/rename", "/regenerate",
+            "/edit", "/status", "/history", "/cancel", "/help", "/exit");
+
+    /** How many conversations /list shows (and /switch N reaches). */
+    static final int LISTED = 20;
+
     private final Launcher launcher;
     private final InputStream stdin;
     private final Interrupts interrupts;
+    private final Terminals terminals;
 
     @Spec
     CommandSpec spec;
@@ -58,72 +78,41 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     Options.Connect connect = new Options.Connect();
 
-    ChatCommand(Launcher launcher, InputStream stdin, Interrupts interrupts) {
+    @Mixin
+    Options.ConversationChoice conversation = new Options.ConversationChoice();
+
+    ChatCommand(Launcher launcher, InputStream stdin, Interrupts interrupts, Terminals terminals) {
         this.launcher = launcher;
         this.stdin = stdin;
         this.interrupts = interrupts;
+        this.terminals = terminals;
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Palette palette = Palette.detect();
-        Session session;
-        try {
-            session = launcher.open(connect.options(spec.commandLine()));
-        } catch (CompanionException e) {
-            if (e.diagnostic().code() != DiagnosticCode.DATA_DIRECTORY_LOCKED) {
-                throw e;
-            }
-            // The likely cause is a running 'companion serve': say how to chat with that one instead.
-            err.println("error: " + e.diagnostic().message() + " (" + e.diagnostic().code().wireName() + ")");
-            err.println("hint: a Companion server holds this data directory; chat with it through its address, "
-                    + "e.g. 'companion chat --url http://127.0.0.1:" + CompanionCommandLine.ServeOptions.DEFAULT_PORT
-                    + "', or choose another with --data-dir or --ephemeral");
-            err.flush();
-            return ExitCodes.DATA_DIRECTORY_LOCKED;
-        }
-        try (session) {
-            Conversation conversation = new Conversation(session.companion(), out, err, palette);
-            conversation.greet();
-            BlockingQueue<Input> inputs = conversation.inputs;
-            Thread reader = new Thread(() -> read(stdin, inputs), "companion-chat-input");
-            // Reading standard input cannot be interrupted: the thread may outlive the chat, blocked.
-            reader.setDaemon(true);
-            reader.start();
-            try (Interrupts.Handle ignored = interrupts.listen(conversation::interrupted)) {
-                conversation.run();
+        Optional<ConversationId> requested = conversation.requested();
+        ConnectOptions options = connect.options(spec.commandLine());
+        try (Session session = launcher.open(options)) {
+            Companion companion = Options.ConversationChoice.open(session, requested);
+            // --ephemeral leaves nothing behind, whatever the composition root offers.
+            Optional<ChatHistory> history = options.storage().ephemeral() ? Optional.empty()
+                    : session.chatHistoryFile().map(file -> new ChatHistory(file, err));
+            LineSource.CtrlC ctrlC = new LineSource.CtrlC();
+            Chat chat = new Chat(session.conversations(), companion, out, err, palette, ctrlC);
+            Optional<Terminal> terminal = terminals.open();
+            try (LineSource lines = terminal.<LineSource>map(t -> new TerminalLines(t, history, chat.completer(), ctrlC))
+                    .orElseGet(() -> new PipedLines(stdin, out, interrupts))) {
+                chat.lines = lines;
+                chat.greet();
+                try (Interrupts.Handle ignored = lines.listen(chat::interrupted)) {
+                    chat.run();
+                }
             }
             out.flush();
             return ExitCodes.OK;
-        }
-    }
-
-    /** Reads lines into the conversation's queue, then marks the end of input. */
-    private static void read(InputStream stdin, BlockingQueue<Input> inputs) {
-        BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
-        try {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                inputs.add(new Input.Line(line));
-            }
-        } catch (IOException e) {
-            // Nothing more can be read: the same as the end of input.
-        }
-        inputs.add(new Input.End());
-    }
-
-    /** What the conversation reacts to at the prompt, in the order it happened. */
-    sealed interface Input {
-        record Line(String text) implements Input {
-        }
-
-        /** Ctrl-D, or the end of piped input. */
-        record End() implements Input {
-        }
-
-        /** Ctrl-C at the prompt; {@code again} when it came right after another. */
-        record Interrupt(boolean again) implements Input {
         }
     }
 
@@ -131,40 +120,49 @@ final class ChatCommand implements Callable<Integer> {
      * One chat: the prompt loop on the command's thread, and {@link #interrupted} on whichever
      * thread Ctrl-C arrives. They share the turn in flight, under this object's lock.
      */
-    static final class Conversation {
+    static final class Chat {
 
-        final BlockingQueue<Input> inputs = new LinkedBlockingQueue<>();
-        private final Companion companion;
+        private final Conversations conversations;
         private final PrintWriter out;
         private final PrintWriter err;
         private final Palette palette;
+        private final LineSource.CtrlC ctrlC;
+        /** Set once before {@link #greet}: the terminal's lines need this chat's completer, so they come second. */
+        LineSource lines;
 
-        // Guarded by this: the turn being followed, its id once accepted, and what Ctrl-C asked for.
+        // Guarded by this: the conversation, the turn being followed, its id once accepted, what Ctrl-C asked for.
+        private Companion companion;
         private TurnFollower following;
         private TurnId runningTurn;
         private boolean cancelWhenAccepted;
         private boolean leave;
-        private long lastInterrupt;
-        private boolean interruptedBefore;
 
-        // The prompt loop's own: input ended (Ctrl-D), and a Ctrl-C at the prompt with nothing since.
-        private boolean ended;
+        // The prompt loop's own: a Ctrl-C at the prompt with nothing since, and the last /list.
         private boolean interruptedAtPrompt;
+        private List<Conversation> listed = List.of();
 
-        Conversation(Companion companion, PrintWriter out, PrintWriter err, Palette palette) {
+        Chat(Conversations conversations, Companion companion, PrintWriter out, PrintWriter err, Palette palette,
+             LineSource.CtrlC ctrlC) {
+            this.conversations = conversations;
             this.companion = companion;
             this.out = out;
             this.err = err;
             this.palette = palette;
+            this.ctrlC = ctrlC;
+        }
+
+        private synchronized Companion companion() {
+            return companion;
         }
 
         void greet() {
-            CompanionStatus status = companion.status();
+            CompanionStatus status = companion().status();
             out.println(palette.bold(status.worker().label()) + " — " + palette.state(status.state())
                     + ", provider " + status.provider().kind() + " (" + status.provider().model() + ")");
             if (!status.provider().live()) {
                 status.transport().limitation().ifPresent(out::println);
             }
+            out.println("conversation: " + describe(status.conversation()));
             out.println(palette.dim(HINT));
             out.flush();
         }
@@ -172,10 +170,20 @@ final class ChatCommand implements Callable<Integer> {
         void run() {
             try {
                 while (!leaving()) {
-                    String message = readMessage();
-                    if (message == null) {
+                    LineSource.Input input = lines.read(palette.bold("you> "), palette.dim("...> "), null);
+                    if (input instanceof LineSource.Input.End) {
                         break;
                     }
+                    if (input instanceof LineSource.Input.Interrupt interrupt) {
+                        if (interrupt.again() || interruptedAtPrompt) {
+                            break;
+                        }
+                        interruptedAtPrompt = true;
+                        out.println(palette.dim("(Ctrl-C again, Ctrl-D or /exit to leave)"));
+                        continue;
+                    }
+                    interruptedAtPrompt = false;
+                    String message = ((LineSource.Input.Line) input).text();
                     String trimmed = message.strip();
                     if (trimmed.isEmpty()) {
                         continue;
@@ -186,7 +194,7 @@ final class ChatCommand implements Callable<Integer> {
                         }
                         continue;
                     }
-                    turn(message);
+                    send(message);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -199,13 +207,12 @@ final class ChatCommand implements Callable<Integer> {
         void interrupted() {
             try {
                 TurnId cancel = null;
+                Companion in;
                 synchronized (this) {
-                    long now = System.nanoTime();
-                    boolean again = interruptedBefore && now - lastInterrupt < AGAIN_WITHIN.toNanos();
-                    interruptedBefore = true;
-                    lastInterrupt = now;
+                    boolean again = ctrlC.press();
+                    in = companion;
                     if (following == null) {
-                        inputs.add(new Input.Interrupt(again));
+                        lines.interruptedAtPrompt(again);
                     } else if (again) {
                         leave = true;
                         following.stopWaiting();
@@ -216,7 +223,7 @@ final class ChatCommand implements Callable<Integer> {
                     }
                 }
                 if (cancel != null) {
-                    cancel(cancel);
+                    cancel(in, cancel);
                 }
             } catch (RuntimeException e) {
                 // This runs on the signal's thread: never let a failure escape as a stack trace.
@@ -227,19 +234,21 @@ final class ChatCommand implements Callable<Integer> {
 
         private void accepted(TurnId turn) {
             boolean cancelNow;
+            Companion in;
             synchronized (this) {
                 runningTurn = turn;
                 cancelNow = cancelWhenAccepted;
+                in = companion;
             }
             if (cancelNow) {
-                cancel(turn);
+                cancel(in, turn);
             }
         }
 
-        private void cancel(TurnId turn) {
+        private void cancel(Companion in, TurnId turn) {
             try {
                 // The outcome comes back through the turn's events; an already ended turn needs nothing.
-                companion.cancel(CancelCommand.turn(turn));
+                in.cancel(CancelCommand.turn(turn));
             } catch (CompanionException e) {
                 Failures.report(err, e.diagnostic());
             }
@@ -249,7 +258,7 @@ final class ChatCommand implements Callable<Integer> {
             return leave;
         }
 
-        private void turn(String message) throws InterruptedException {
+        private void send(String message) throws InterruptedException {
             SendMessageCommand command;
             try {
                 command = new SendMessageCommand(message, "cli");
@@ -257,20 +266,29 @@ final class ChatCommand implements Callable<Integer> {
                 Failures.report(err, e.diagnostic());
                 return;
             }
-            TurnFollower follower = new TurnFollower(companion);
+            Companion in = companion();
+            turn(in, () -> in.send(command));
+        }
+
+        /** Starts a turn (a send, a regenerate, an edit) and shows its reply as it streams, wrapped to the terminal. */
+        private void turn(Companion in, Supplier<SendResult> start) throws InterruptedException {
+            TurnFollower follower = new TurnFollower(in);
             synchronized (this) {
                 following = follower;
                 runningTurn = null;
                 cancelWhenAccepted = false;
             }
-            out.print(palette.bold("companion> "));
+            String prefix = "companion> ";
+            out.print(palette.bold(prefix));
             out.flush();
+            WordWrap wrap = new WordWrap(out, lines.width(), prefix.length());
             TurnFollower.Result result;
             try {
-                result = follower.send(command, this::accepted, delta -> {
-                    out.print(delta);
+                result = follower.follow(start, this::accepted, delta -> {
+                    wrap.accept(delta);
                     out.flush();
                 });
+                wrap.finish();
             } catch (CompanionException e) {
                 out.println();
                 out.flush();
@@ -300,22 +318,36 @@ final class ChatCommand implements Callable<Integer> {
         }
 
         /** Runs a slash command; false means leave. */
-        private boolean slash(String line) {
-            String[] words = line.split("\\s+");
+        private boolean slash(String line) throws InterruptedException {
+            String[] words = line.split("\\s+", 2);
+            String rest = words.length > 1 ? words[1].strip() : "";
             try {
                 switch (words[0]) {
                     case "/exit", "/quit" -> {
                         return false;
                     }
-                    case "/status" -> StatusCommand.print(out, palette, companion.status());
+                    case "/status" -> StatusCommand.print(out, palette, companion().status());
                     case "/history" -> {
-                        int n = words.length > 1 ? Integer.parseInt(words[1]) : 10;
-                        TranscriptCommand.print(out, err, palette, companion.transcript(TranscriptQuery.newest(n)));
+                        int n = rest.isEmpty() ? 10 : Integer.parseInt(rest);
+                        TranscriptCommand.print(out, err, palette, companion().transcript(TranscriptQuery.newest(n)));
                     }
                     case "/cancel" -> {
-                        CancelResult result = companion.cancel(CancelCommand.running());
+                        CancelResult result = companion().cancel(CancelCommand.running());
                         out.println("[" + palette.state(result.state()) + "] " + result.diagnostic().message());
                     }
+                    case "/new" -> {
+                        Conversation created = conversations.create(rest.isEmpty()
+                                ? CreateConversationCommand.untitled() : CreateConversationCommand.titled(rest));
+                        enter(created.id());
+                    }
+                    case "/list" -> list();
+                    case "/switch" -> switchTo(rest);
+                    case "/rename" -> rename(rest);
+                    case "/regenerate" -> {
+                        Companion in = companion();
+                        turn(in, in::regenerate);
+                    }
+                    case "/edit" -> edit(rest);
                     case "/help" -> help();
                     default -> err.println("error: unknown command " + words[0] + "; hint: /help lists the commands");
                 }
@@ -329,54 +361,140 @@ final class ChatCommand implements Callable<Integer> {
             return true;
         }
 
-        private void help() {
-            out.println("/status        the Companion's state, provider and transport");
-            out.println("/history [n]   the last n transcript items (default 10)");
-            out.println("/cancel        stop the running reply, wherever it was asked for");
-            out.println("/help          this list");
-            out.println("/exit          leave (Ctrl-D does too)");
-            out.println("a line ending with \\ goes on on the next line: the message is sent at the first line without");
-            out.println("Ctrl-C         during a reply: cancel it; at the prompt: drop what is typed; twice: leave");
+        private void list() {
+            listed = conversations.list(new ConversationQuery(Optional.empty(), Optional.empty(), LISTED))
+                    .conversations();
+            ConversationsCommand.print(out, palette, listed, Optional.of(companion().conversationId()));
+            if (listed.isEmpty()) {
+                out.println("no conversations");
+            }
+            out.println(palette.dim("/switch N goes to number N; * marks this one"));
+        }
+
+        /** /switch N (a number from the last /list) or /switch ID. */
+        private void switchTo(String which) {
+            if (which.isEmpty()) {
+                err.println("error: /switch needs a number from /list or a conversation id; hint: /switch 2");
+                return;
+            }
+            ConversationId id;
+            if (which.matches("[0-9]{1,9}")) {
+                if (listed.isEmpty()) {
+                    listed = conversations.list(new ConversationQuery(Optional.empty(), Optional.empty(), LISTED))
+                            .conversations();
+                }
+                int n = Integer.parseInt(which);
+                if (n < 1 || n > listed.size()) {
+                    err.println("error: there is no number " + n + " in the list; hint: /list shows them");
+                    return;
+                }
+                id = listed.get(n - 1).id();
+            } else {
+                id = ConversationId.parse(which);
+            }
+            enter(id);
+        }
+
+        /** Makes {@code id} the conversation the prompt talks to. */
+        private void enter(ConversationId id) {
+            Companion opened = conversations.open(id);
+            synchronized (this) {
+                companion = opened;
+            }
+            out.println("now in " + describe(id) + " · /history shows its last items");
+        }
+
+        private void rename(String title) {
+            if (title.isEmpty()) {
+                err.println("error: /rename needs the new title; hint: /rename Trip to Lisbon");
+                return;
+            }
+            Conversation renamed = conversations.rename(new RenameConversationCommand(companion().conversationId(), title));
+            out.println("renamed: " + renamed.title().orElse(title));
         }
 
         /**
-         * One message: lines ending with a backslash continue it. Null to leave: end of input, or
-         * Ctrl-C twice.
+         * /edit TEXT replaces the last message's words. /edit alone, in a terminal, puts the last
+         * message in the line to change it there; from a pipe there is no line to edit.
          */
-        private String readMessage() throws InterruptedException {
-            StringBuilder message = new StringBuilder();
-            prompt(message);
-            while (true) {
-                Input input = ended ? new Input.End() : inputs.take();
-                if (input instanceof Input.Line line) {
-                    interruptedAtPrompt = false;
-                    String text = line.text();
-                    if (text.endsWith("\\")) {
-                        message.append(text, 0, text.length() - 1).append('\n');
-                        prompt(message);
-                    } else {
-                        return message.append(text).toString();
+        private void edit(String text) throws InterruptedException {
+            Companion in = companion();
+            if (!text.isEmpty()) {
+                EditMessageCommand command = EditMessageCommand.of(text, "cli");
+                turn(in, () -> in.edit(command));
+                return;
+            }
+            if (!lines.canPrefill()) {
+                err.println("error: /edit needs the new words here; hint: /edit What I meant was…");
+                return;
+            }
+            Optional<TranscriptItem> last = lastMessage(in);
+            if (last.isEmpty()) {
+                Failures.report(err, Diagnostic.error(DiagnosticCode.NOTHING_TO_EDIT,
+                        "There is no message to edit yet; send one first."));
+                return;
+            }
+            LineSource.Input input = lines.read(palette.bold("edit> "), palette.dim("...> "),
+                    TerminalLines.ContinuationParser.split(last.get().content()));
+            if (input instanceof LineSource.Input.Line line && !line.text().isBlank()) {
+                EditMessageCommand command = EditMessageCommand.of(line.text(), "cli");
+                turn(in, () -> in.edit(command));
+            } else {
+                out.println(palette.dim("(nothing changed)"));
+                if (input instanceof LineSource.Input.End) {
+                    synchronized (this) {
+                        leave = true;
                     }
-                } else if (input instanceof Input.End) {
-                    ended = true;
-                    return message.length() == 0 ? null : message.toString();
-                } else if (input instanceof Input.Interrupt interrupt) {
-                    if (interrupt.again() || interruptedAtPrompt) {
-                        return null;
-                    }
-                    interruptedAtPrompt = true;
-                    // The terminal drops a half-typed line at Ctrl-C; drop the lines before it too.
-                    message.setLength(0);
-                    out.println();
-                    out.println(palette.dim("(Ctrl-C again, Ctrl-D or /exit to leave)"));
-                    prompt(message);
                 }
             }
         }
 
-        private void prompt(StringBuilder message) {
-            out.print(message.length() == 0 ? palette.bold("you> ") : palette.dim("...> "));
-            out.flush();
+        /** The last message that still counts, within the newest page. */
+        private static Optional<TranscriptItem> lastMessage(Companion in) {
+            List<TranscriptItem> items = in.transcript(TranscriptQuery.newest(TranscriptQuery.MAX_LIMIT)).items();
+            for (int i = items.size() - 1; i >= 0; i--) {
+                TranscriptItem item = items.get(i);
+                if (item.role() == Role.USER && item.status() != ItemStatus.SUPERSEDED) {
+                    return Optional.of(item);
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** "Trip to Lisbon (c-…)", or "(untitled) (default)". */
+        private String describe(ConversationId id) {
+            return conversations.get(id).map(ConversationsCommand::title).orElse("(untitled)") + " (" + id + ")";
+        }
+
+        private void help() {
+            out.println("/new [TITLE]      start a new conversation and talk in it");
+            out.println("/list             the conversations, numbered, newest first (* marks this one)");
+            out.println("/switch N|ID      go to conversation N of /list, or to the one with that id");
+            out.println("/rename TITLE     give this conversation a title");
+            out.println("/regenerate       answer the last message again (the old reply is kept, superseded)");
+            out.println("/edit TEXT        replace the last message's words and answer them; /edit alone puts");
+            out.println("                  the last message in the line to change it (in a terminal)");
+            out.println("/status           the Companion's state, provider and transport");
+            out.println("/history [n]      the last n transcript items (default 10)");
+            out.println("/cancel           stop the running reply, wherever it was asked for");
+            out.println("/help             this list");
+            out.println("/exit             leave (Ctrl-D does too)");
+            out.println("a line ending with \\ goes on on the next line: the message is sent at the first line without");
+            out.println("Ctrl-C            during a reply: cancel it; at the prompt: drop what is typed; twice: leave");
+            out.println("in a terminal     arrows and Ctrl-A/E edit the line, Up and Ctrl-R search what you typed, Tab completes");
+        }
+
+        /** Tab completes the slash commands, and the ids of the listed conversations after /switch. */
+        Completer completer() {
+            return (reader, line, candidates) -> {
+                if (line.wordIndex() == 0 && line.word().startsWith("/")) {
+                    SLASH_COMMANDS.forEach(command -> candidates.add(new Candidate(command)));
+                } else if (line.wordIndex() == 1 && line.words().get(0).equals("/switch")) {
+                    List<Conversation> known = new ArrayList<>(listed);
+                    known.forEach(c -> candidates.add(new Candidate(c.id().value(), c.id().value(), null,
+                            ConversationsCommand.title(c), null, null, true)));
+                }
+            };
         }
     }
 }

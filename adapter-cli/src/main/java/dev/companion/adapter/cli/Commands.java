@@ -12,15 +12,24 @@ final class Commands {
     }
 
     static CommandLine build(Launcher launcher, String version, InputStream stdin) {
-        return build(launcher, version, stdin, Interrupts.terminal());
+        return build(launcher, version, stdin, Interrupts.terminal(), Terminals.system(stdin));
     }
 
-    /** As the composition root's command line, with {@code chat} hearing Ctrl-C from {@code interrupts}. */
+    /** As the composition root's command line, with {@code chat} hearing Ctrl-C from {@code interrupts}, reading plain lines. */
     static CommandLine build(Launcher launcher, String version, InputStream stdin, Interrupts interrupts) {
+        return build(launcher, version, stdin, interrupts, Terminals.none());
+    }
+
+    /** As the composition root's command line, with {@code chat} in the terminal {@code terminals} gives, if any. */
+    static CommandLine build(Launcher launcher, String version, InputStream stdin, Interrupts interrupts,
+                             Terminals terminals) {
         CommandLine top = new CommandLine(new TopCommand());
         top.addSubcommand(new ServeCommand(launcher));
-        top.addSubcommand(new ChatCommand(launcher, stdin, interrupts));
+        top.addSubcommand(new ChatCommand(launcher, stdin, interrupts, terminals));
         top.addSubcommand(new SendCommand(launcher, stdin));
+        top.addSubcommand(new RegenerateCommand(launcher, stdin));
+        top.addSubcommand(new EditCommand(launcher, stdin));
+        top.addSubcommand(ConversationsCommand.tree(launcher));
         top.addSubcommand(new StatusCommand(launcher));
         top.addSubcommand(new TranscriptCommand(launcher));
         top.addSubcommand(new WorkersCommand(launcher));

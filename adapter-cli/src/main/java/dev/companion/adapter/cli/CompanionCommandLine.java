@@ -1,8 +1,13 @@
 package dev.companion.adapter.cli;
 
 import dev.companion.core.Companion;
+import dev.companion.core.Conversations;
 import dev.companion.core.ListWorkersUseCase;
+import dev.companion.core.model.CompanionException;
+import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.DiagnosticCode;
 import picocli.CommandLine;
 
 import java.io.InputStream;
@@ -16,7 +21,8 @@ import java.util.Optional;
 
 /**
  * The {@code companion} command line: {@code serve}, {@code status}, {@code workers},
- * {@code transcript}, {@code send}, {@code chat} and {@code completion}, written against the core's
+ * {@code transcript}, {@code send}, {@code regenerate}, {@code edit}, {@code conversations},
+ * {@code chat} and {@code completion}, written against the core's
  * driving ports. The CLI knows neither the runtime nor the HTTP adapter: the composition root hands
  * it a {@link Launcher} that opens a {@link Session} (in-process, or against a server at
  * {@code --url}) and starts a {@link RunningServer}.
@@ -60,7 +66,8 @@ public final class CompanionCommandLine {
          *
          * @throws dev.companion.core.model.CompanionException with a diagnostic when it cannot be
          *         reached ({@code server_unreachable}) or its data directory is held by another
-         *         process ({@code data_directory_locked})
+         *         process ({@code data_directory_locked}; throw a {@link DataDirectoryHeldException}
+         *         to name the server that holds it)
          */
         Session open(ConnectOptions options);
 
@@ -68,7 +75,8 @@ public final class CompanionCommandLine {
          * Starts the runtime, the HTTP API and the console, and returns once they listen.
          *
          * @throws dev.companion.core.model.CompanionException with a diagnostic when the address is
-         *         taken ({@code port_in_use}) or the data directory is held ({@code data_directory_locked})
+         *         taken ({@code port_in_use}) or the data directory is held ({@code data_directory_locked},
+         *         as a {@link DataDirectoryHeldException} when the holder's address is known)
          */
         RunningServer serve(ServeOptions options);
     }
@@ -76,9 +84,23 @@ public final class CompanionCommandLine {
     /** A Companion opened for one command. Closing it stops what {@link Launcher#open} started. */
     public interface Session extends AutoCloseable {
 
+        /** The default conversation: what every command drives when no {@code --conversation} is given. */
         Companion companion();
 
+        /** Every conversation: the runtime's in-process, or the server's at {@code --url}. */
+        Conversations conversations();
+
         ListWorkersUseCase workers();
+
+        /**
+         * Where {@code chat} keeps the lines typed at its prompt, so that the arrows and Ctrl-R find
+         * them in the next chat: a file the composition root chose (in the data directory, say), or
+         * empty to keep none. The CLI never computes a path itself, and keeps none with
+         * {@code --ephemeral} whatever this says.
+         */
+        default Optional<Path> chatHistoryFile() {
+            return Optional.empty();
+        }
 
         @Override
         void close();
@@ -215,6 +237,38 @@ public final class CompanionCommandLine {
 
         public boolean remote() {
             return url.isPresent();
+        }
+    }
+
+    /**
+     * The data directory is held by another Companion process, and, when the composition root knows
+     * it, the address of the server that holds it. The CLI's hint then names that address for
+     * {@code --url} rather than guessing the default port. Only an http(s) address's scheme, host and
+     * port are ever shown; a path to the directory never is.
+     */
+    public static final class DataDirectoryHeldException extends CompanionException {
+
+        private final URI serverUrl; // null when unknown; a URI, unlike an Optional, is serializable
+
+        public DataDirectoryHeldException(Diagnostic diagnostic, Optional<URI> serverUrl, Throwable cause) {
+            super(CompanionState.ERROR, requireLocked(diagnostic), cause);
+            this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl").orElse(null);
+        }
+
+        public DataDirectoryHeldException(Diagnostic diagnostic, Optional<URI> serverUrl) {
+            this(diagnostic, serverUrl, null);
+        }
+
+        /** The server holding the directory, e.g. {@code http://127.0.0.1:8765}, when known. */
+        public Optional<URI> serverUrl() {
+            return Optional.ofNullable(serverUrl);
+        }
+
+        private static Diagnostic requireLocked(Diagnostic diagnostic) {
+            if (Objects.requireNonNull(diagnostic, "diagnostic").code() != DiagnosticCode.DATA_DIRECTORY_LOCKED) {
+                throw new IllegalArgumentException("a held data directory is reported as data_directory_locked");
+            }
+            return diagnostic;
         }
     }
 

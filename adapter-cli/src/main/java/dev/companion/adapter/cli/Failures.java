@@ -14,10 +14,13 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.PrintWriter;
+import java.net.URI;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The CLI's error edge: every failure becomes one line on standard error ({@code error: <message>
@@ -25,6 +28,9 @@ import java.util.Map;
  * {@link CompanionException} is written for the outside, anything else is named only by its type.
  */
 final class Failures implements IExecutionExceptionHandler, IParameterExceptionHandler {
+
+    private static final String HELD_BY_UNKNOWN = "a Companion server holds this data directory: talk to it with "
+            + "--url and the address it printed at start-up, or choose another with --data-dir or --ephemeral";
 
     /** The exit codes in the order the help lists them. */
     static final Map<String, String> EXIT_CODE_HELP = exitCodeHelp();
@@ -53,8 +59,13 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
                 commandLine.getOut().println(Json.write(json));
                 commandLine.getOut().flush();
             }
-            report(commandLine.getErr(), failure.diagnostic());
-            return exitCode(failure.state(), failure.diagnostic().code());
+            Diagnostic diagnostic = failure.diagnostic();
+            if (diagnostic.code() == DiagnosticCode.DATA_DIRECTORY_LOCKED) {
+                report(commandLine.getErr(), diagnostic, heldHint(failure, commandLine.getCommandSpec().qualifiedName()));
+            } else {
+                report(commandLine.getErr(), diagnostic);
+            }
+            return exitCode(failure.state(), diagnostic.code());
         }
         // Not ours to explain: name the type only, since a foreign message may carry a path or a key.
         report(commandLine.getErr(), Diagnostic.error(DiagnosticCode.INTERNAL_ERROR,
@@ -64,14 +75,57 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
 
     /** Prints {@code error: <message> (<code>)} and a hint for what to do. */
     static void report(PrintWriter err, Diagnostic diagnostic) {
+        report(err, diagnostic, hint(diagnostic.code()));
+    }
+
+    static void report(PrintWriter err, Diagnostic diagnostic, String hint) {
         String word = switch (diagnostic.severity()) {
             case ERROR -> "error";
             case WARNING -> "warning";
             case INFO -> "note";
         };
         err.println(word + ": " + oneLine(diagnostic.message()) + " (" + diagnostic.code().wireName() + ")");
-        err.println("hint: " + hint(diagnostic.code()));
+        err.println("hint: " + hint);
         err.flush();
+    }
+
+    /**
+     * What to do about a held data directory. {@code --url} is suggested with the address of the
+     * server that holds it when the composition root knows it, and never with a guessed one: a
+     * default port may belong to another server, or to none. {@code command} is the command as
+     * typed, e.g. {@code companion conversations new}, so the example can be copied.
+     */
+    static String heldHint(CompanionException failure, String command) {
+        Optional<String> holder = failure instanceof CompanionCommandLine.DataDirectoryHeldException held
+                ? held.serverUrl().flatMap(Failures::shownAddress) : Optional.empty();
+        String other = "or choose another with --data-dir or --ephemeral";
+        boolean serve = command.endsWith(" serve");
+        if (holder.isEmpty()) {
+            return serve ? "another Companion server uses this data directory; stop it, " + other : HELD_BY_UNKNOWN;
+        }
+        String url = holder.get();
+        if (serve) {
+            return "the Companion server at " + url + " already serves this data directory: open " + url
+                    + "/console, " + other;
+        }
+        if (command.endsWith(" chat")) {
+            return "the Companion server at " + url + " holds this data directory; chat with it: 'companion chat --url "
+                    + url + "', " + other;
+        }
+        return "the Companion server at " + url + " holds this data directory; talk to it: add --url " + url
+                + " (e.g. '" + command + " --url " + url + "'), " + other;
+    }
+
+    /**
+     * An address fit to print: http or https with a host, shown as scheme, host and port only, so
+     * that neither a path nor user information (a token, say) given with it is ever echoed.
+     */
+    static Optional<String> shownAddress(URI url) {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(scheme + "://" + url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : ""));
     }
 
     static int exitCode(CompanionState state, DiagnosticCode code) {
@@ -80,6 +134,9 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
                 return ExitCodes.UNAVAILABLE;
             case DATA_DIRECTORY_LOCKED:
                 return ExitCodes.DATA_DIRECTORY_LOCKED;
+            case CONVERSATION_NOT_FOUND, NOTHING_TO_REGENERATE, NOTHING_TO_EDIT:
+                // Whatever state a remote server reports them in: the id or the request must change.
+                return ExitCodes.USAGE;
             default:
                 break;
         }
@@ -95,7 +152,11 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
 
     static String hint(DiagnosticCode code) {
         return switch (code) {
-            case COMPANION_BUSY -> "a turn is running; wait for it to end, or cancel it, then send again";
+            case COMPANION_BUSY -> "a reply is being written; wait for it to end, or cancel it, then try again";
+            case TOO_MANY_RUNNING_TURNS -> "replies are being written in other conversations; try again when one ends";
+            case CONVERSATION_NOT_FOUND -> "'companion conversations' lists them";
+            case NOTHING_TO_REGENERATE -> "send a message first; regenerate answers the last one again";
+            case NOTHING_TO_EDIT -> "send a message first; edit changes the words of the last one";
             case EMPTY_MESSAGE -> "give the message as an argument, or pipe it to standard input";
             case MESSAGE_TOO_LONG -> "shorten the message to " + SendMessageCommand.MAX_CHARACTERS
                     + " characters or fewer";
@@ -107,8 +168,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
             case CAPABILITY_DENIED -> "the Companion can only converse; it has no other authority";
             case STORAGE_WRITE_FAILED, STORAGE_READ_FAILED ->
                     "check that the data directory exists, is writable and has free space";
-            case DATA_DIRECTORY_LOCKED -> "a server is using this data directory: talk to it with --url, "
-                    + "or choose another with --data-dir or --ephemeral";
+            case DATA_DIRECTORY_LOCKED -> HELD_BY_UNKNOWN;
             case SERVER_UNREACHABLE -> "start one with 'companion serve', or check the address given to --url";
             case PORT_IN_USE -> "choose another port with --port, or stop the program that holds it";
             case FORBIDDEN_HOST, FORBIDDEN_ORIGIN -> "reach the server by the address it printed at start-up";

@@ -3,8 +3,11 @@ package dev.companion.adapter.cli;
 import dev.companion.adapter.cli.CompanionCommandLine.ConnectOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.ProviderChoice;
 import dev.companion.adapter.cli.CompanionCommandLine.ProviderOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.Session;
 import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.TimeLimits;
+import dev.companion.core.Companion;
+import dev.companion.core.model.ConversationId;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -148,6 +151,33 @@ final class Options {
             }
             return new ConnectOptions(Optional.ofNullable(url), provider.options(commandLine),
                     storage.options(commandLine), Optional.ofNullable(accessTokenFile));
+        }
+    }
+
+    /** {@code --conversation ID}: which conversation a command drives; the default one when not given. */
+    static final class ConversationChoice {
+
+        @Option(names = "--conversation", paramLabel = "ID",
+                description = "The conversation to use ('companion conversations' lists them). "
+                        + "Default: the default conversation, the one every earlier release had.")
+        String value;
+
+        /**
+         * The id asked for, checked before anything starts: a malformed one is rejected
+         * ({@code invalid_parameter}, exit code 2) and nothing is opened.
+         */
+        Optional<ConversationId> requested() {
+            return Optional.ofNullable(value).map(ConversationId::parse);
+        }
+
+        /**
+         * The conversation to drive in {@code session}: the default through {@code companion()}, so a
+         * command without the option talks to exactly what it always did (over HTTP, {@code /api/companion}).
+         *
+         * @throws dev.companion.core.model.ConversationNotFoundException for an id with no conversation
+         */
+        static Companion open(Session session, Optional<ConversationId> id) {
+            return id.isEmpty() ? session.companion() : session.conversations().open(id.get());
         }
     }
 

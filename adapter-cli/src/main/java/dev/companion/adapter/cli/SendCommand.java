@@ -1,26 +1,19 @@
 package dev.companion.adapter.cli;
 
-import dev.companion.adapter.cli.CompanionCommandLine.ExitCodes;
 import dev.companion.adapter.cli.CompanionCommandLine.Launcher;
 import dev.companion.adapter.cli.CompanionCommandLine.Session;
+import dev.companion.core.Companion;
+import dev.companion.core.CreateConversationCommand;
 import dev.companion.core.SendMessageCommand;
-import dev.companion.core.SendResult;
-import dev.companion.core.model.Diagnostic;
-import dev.companion.core.model.DiagnosticCode;
-import dev.companion.core.model.InvalidRequestException;
-import dev.companion.core.model.Severity;
-import dev.companion.core.model.TurnOutcome;
+import dev.companion.core.model.CompanionException;
+import dev.companion.core.model.ConversationId;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 
 @Command(name = "send", mixinStandardHelpOptions = true,
         description = {"Send the Companion one message and print its reply as it streams.",
@@ -29,122 +22,56 @@ import java.util.Map;
         footerHeading = "%nExamples:%n",
         footer = {"  companion send \"What is a good name for a cat?\"",
                 "  git log -1 --format=%%B | companion send -",
+                "  companion send --new \"Plan a trip to Lisbon\" --json | jq -r .conversation_id",
+                "  companion send \"and in May?\" --conversation c-0f6e…",
                 "  companion send \"hi\" --url http://127.0.0.1:8765 --json | jq .state"})
-final class SendCommand extends ClientCommand {
-
-    /** Enough bytes for the longest message in UTF-8 (4 bytes a character) and a line break. */
-    private static final int MAX_STDIN_BYTES = SendMessageCommand.MAX_CHARACTERS * 4 + 2;
+final class SendCommand extends TurnCommand {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "TEXT", description = "The message ('-': read standard input).")
     String text;
 
-    private final InputStream stdin;
+    @Option(names = "--new", description = "Start a new conversation and send the message there; "
+            + "its id is printed (on standard error, or as conversation_id with --json).")
+    boolean newConversation;
 
     SendCommand(Launcher launcher, InputStream stdin) {
-        super(launcher);
-        this.stdin = stdin;
+        super(launcher, stdin);
     }
 
     @Override
     public Integer call() throws InterruptedException {
+        if (newConversation && conversation.value != null) {
+            throw new ParameterException(spec.commandLine(), "give --new or --conversation, not both");
+        }
         // Validate before starting anything: rejected input must change nothing.
-        SendMessageCommand command = new SendMessageCommand(text == null || text.equals("-") ? readStdin() : text, "cli");
+        Optional<ConversationId> requested = conversation.requested();
+        SendMessageCommand command = new SendMessageCommand(message(text), "cli");
         try (Session session = open()) {
-            TurnFollower.Result result = new TurnFollower(session.companion()).send(command, delta -> {
-                if (!json()) {
-                    out().print(delta);
-                    out().flush();
-                }
-            });
-            if (result instanceof TurnFollower.Result.NotAccepted notAccepted) {
-                return notAccepted(notAccepted.result());
+            if (!newConversation) {
+                Companion companion = Options.ConversationChoice.open(session, requested);
+                return follow(companion, () -> companion.send(command)).exitCode();
             }
-            return ended((TurnFollower.Result.Ended) result);
-        }
-    }
-
-    private int notAccepted(SendResult result) {
-        if (json()) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("state", result.state().wireName());
-            if (result instanceof SendResult.Busy busy) {
-                json.put("running_turn", busy.runningTurn().value());
+            ConversationId created = session.conversations().create(CreateConversationCommand.untitled()).id();
+            Companion companion = session.conversations().open(created);
+            if (!json()) {
+                // Standard output is the reply alone, so scripts can pipe it; the id goes beside it.
+                err().println("conversation " + created + " (go on with --conversation " + created + ")");
+                err().flush();
             }
-            json.put("diagnostics", Views.diagnostics(result.diagnostics()));
-            printJson(json);
+            Run run = follow(companion, () -> companion.send(command));
+            if (!run.accepted()) {
+                forget(session, created);
+            }
+            return run.exitCode();
         }
-        Diagnostic diagnostic = worst(result.diagnostics(), result instanceof SendResult.Busy
-                ? DiagnosticCode.COMPANION_BUSY : DiagnosticCode.STORAGE_WRITE_FAILED);
-        Failures.report(err(), diagnostic);
-        return Failures.exitCode(result.state(), diagnostic.code());
     }
 
-    private int ended(TurnFollower.Result.Ended ended) {
-        TurnOutcome outcome = ended.outcome();
-        List<Diagnostic> diagnostics = new ArrayList<>(ended.accepted().diagnostics());
-        diagnostics.addAll(outcome.diagnostics());
-        if (json()) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("state", outcome.state().wireName());
-            json.put("outcome", outcomeWord(outcome));
-            json.put("turn_id", outcome.turnId().value());
-            json.put("user_item", Views.item(ended.accepted().turn().userItem()));
-            json.put("reply", outcome.reply().map(Views::item));
-            json.put("diagnostics", Views.diagnostics(diagnostics));
-            printJson(json);
-        } else {
-            out().println();
-            out().flush();
-        }
-        if (outcome instanceof TurnOutcome.Completed) {
-            return ExitCodes.OK;
-        }
-        DiagnosticCode expected = outcome instanceof TurnOutcome.Cancelled ? DiagnosticCode.CANCELLED
-                : outcome instanceof TurnOutcome.TimedOut ? DiagnosticCode.TURN_TIMEOUT : DiagnosticCode.MODEL_FAILED;
-        Diagnostic diagnostic = worst(outcome.diagnostics(), expected);
-        Failures.report(err(), diagnostic);
-        return Failures.exitCode(outcome.state(), diagnostic.code());
-    }
-
-    private static String outcomeWord(TurnOutcome outcome) {
-        if (outcome instanceof TurnOutcome.Completed) {
-            return "completed";
-        } else if (outcome instanceof TurnOutcome.Failed) {
-            return "failed";
-        } else if (outcome instanceof TurnOutcome.Cancelled) {
-            return "cancelled";
-        }
-        return "timeout";
-    }
-
-    /** The most severe diagnostic, so the one line on stderr is the one that explains the outcome. */
-    private static Diagnostic worst(List<Diagnostic> diagnostics, DiagnosticCode fallback) {
-        return diagnostics.stream()
-                .filter(d -> d.severity() == Severity.ERROR)
-                .findFirst()
-                .or(() -> diagnostics.stream().filter(d -> d.severity() == Severity.WARNING).findFirst())
-                .or(() -> diagnostics.stream().filter(d -> d.code() == fallback).findFirst())
-                .orElseGet(() -> Diagnostic.error(fallback, "The turn ended without a reply."));
-    }
-
-    private String readStdin() {
-        if (System.console() != null && stdin == System.in) {
-            err().println("reading the message from standard input; end it with Ctrl-D");
-            err().flush();
-        }
+    /** A message that was not accepted changes nothing: the conversation made for it goes too. */
+    private static void forget(Session session, ConversationId created) {
         try {
-            byte[] bytes = stdin.readNBytes(MAX_STDIN_BYTES + 1);
-            if (bytes.length > MAX_STDIN_BYTES) {
-                throw new InvalidRequestException(Diagnostic.error(DiagnosticCode.MESSAGE_TOO_LONG,
-                        "The message on standard input is longer than " + SendMessageCommand.MAX_CHARACTERS
-                                + " characters."));
-            }
-            String read = new String(bytes, StandardCharsets.UTF_8);
-            // `echo hi | companion send` should send "hi", not "hi\n".
-            return read.endsWith("\r\n") ? read.substring(0, read.length() - 2)
-                    : read.endsWith("\n") ? read.substring(0, read.length() - 1) : read;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            session.conversations().delete(created);
+        } catch (CompanionException e) {
+            // It stays, empty; the message's own failure is what was reported.
         }
     }
 }

@@ -6,16 +6,23 @@ import dev.companion.adapter.cli.CompanionCommandLine.Session;
 import dev.companion.core.model.CompanionStatus;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.ProviderInfo;
+import dev.companion.core.model.ConversationId;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
+import java.util.Optional;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show the Companion's state, worker, authority, provider and transport.",
+        description = "Show the Companion's state in a conversation, and its worker, authority, provider and transport.",
         footerHeading = "%nExamples:%n",
         footer = {"  companion status",
+                "  companion status --conversation c-0f6e…",
                 "  companion status --url http://127.0.0.1:8765 --json"})
 final class StatusCommand extends ClientCommand {
+
+    @Mixin
+    Options.ConversationChoice conversation = new Options.ConversationChoice();
 
     StatusCommand(Launcher launcher) {
         super(launcher);
@@ -23,9 +30,10 @@ final class StatusCommand extends ClientCommand {
 
     @Override
     public Integer call() {
+        Optional<ConversationId> requested = conversation.requested();
         CompanionStatus status;
         try (Session session = open()) {
-            status = session.companion().status();
+            status = Options.ConversationChoice.open(session, requested).status();
         }
         if (json()) {
             printJson(Views.status(status));
@@ -38,6 +46,7 @@ final class StatusCommand extends ClientCommand {
     static void print(PrintWriter out, Palette palette, CompanionStatus status) {
         ProviderInfo provider = status.provider();
         out.println("state:       " + palette.state(status.state()));
+        out.println("conversation: " + status.conversation());
         out.println("worker:      " + status.worker().label() + " (" + status.worker().id() + "), "
                 + palette.state(status.worker().status()));
         out.println("authority:   " + status.authority());

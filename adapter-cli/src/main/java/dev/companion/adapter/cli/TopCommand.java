@@ -9,10 +9,12 @@ import java.util.concurrent.Callable;
 
 @Command(name = "companion", mixinStandardHelpOptions = true,
         description = {"Talk to the Companion, a conversational LLM with no authority beyond talking,",
-                "in a browser (serve), in the terminal (chat) or from scripts (send, status, transcript, workers)."},
+                "in a browser (serve), in the terminal (chat) or from scripts (send, regenerate, edit, conversations,",
+                "status, transcript, workers)."},
         footerHeading = "%nExamples:%n",
         footer = {"  companion serve                       # then open the printed address",
                 "  companion send \"hello\"",
+                "  companion conversations",
                 "  companion status --url http://127.0.0.1:8765 --json",
                 "",
                 "Run 'companion COMMAND --help' for a command's options. Diagnostic codes are explained in docs/diagnostics.md."})

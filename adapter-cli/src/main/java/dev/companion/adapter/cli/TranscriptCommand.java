@@ -8,12 +8,16 @@ import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptPage;
 import dev.companion.core.model.TranscriptQuery;
+import dev.companion.core.Companion;
+import dev.companion.core.model.ConversationId;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 @Command(name = "transcript", mixinStandardHelpOptions = true,
@@ -24,8 +28,12 @@ import java.util.OptionalLong;
                 "  companion transcript --start 0 --limit 10",
                 "  companion transcript --json | jq '.items[].content'",
                 "  companion transcript --export markdown > conversation.md",
+                "  companion transcript --conversation c-0f6e… --export markdown",
                 "  companion transcript --export json --url http://127.0.0.1:8765"})
 final class TranscriptCommand extends ClientCommand {
+
+    @Mixin
+    Options.ConversationChoice conversation = new Options.ConversationChoice();
 
     @Option(names = "--start", paramLabel = "N",
             description = "The sequence number of the first item (0 is the oldest). Default: the newest page.")
@@ -52,9 +60,10 @@ final class TranscriptCommand extends ClientCommand {
             return export();
         }
         TranscriptQuery query = new TranscriptQuery(start == null ? OptionalLong.empty() : OptionalLong.of(start), limit);
+        Optional<ConversationId> requested = conversation.requested();
         TranscriptPage page;
         try (Session session = open()) {
-            page = session.companion().transcript(query);
+            page = Options.ConversationChoice.open(session, requested).transcript(query);
         }
         if (json()) {
             printJson(Views.page(page));
@@ -69,16 +78,18 @@ final class TranscriptCommand extends ClientCommand {
         if (start != null) {
             throw new ParameterException(spec.commandLine(), "--export writes the whole conversation; leave out --start");
         }
+        Optional<ConversationId> requested = conversation.requested();
         PrintWriter out = out();
         Instant exportedAt = Instant.now();
         try (Session session = open()) {
+            Companion companion = Options.ConversationChoice.open(session, requested);
             if (export == ExportFormat.markdown) {
-                out.print(TranscriptExport.markdownHeading(session.companion().status().worker().label(), exportedAt));
-                TranscriptExport.eachItem(session.companion(), item -> out.print(TranscriptExport.markdown(item)));
+                out.print(TranscriptExport.markdownHeading(companion.status().worker().label(), exportedAt));
+                TranscriptExport.eachItem(companion, item -> out.print(TranscriptExport.markdown(item)));
             } else {
                 out.print("{\"state\":\"ready\",\"exported_at\":" + Json.write(exportedAt.toString()) + ",\"items\":[");
                 boolean[] first = {true};
-                long count = TranscriptExport.eachItem(session.companion(), item -> {
+                long count = TranscriptExport.eachItem(companion, item -> {
                     out.print(first[0] ? "" : ",");
                     out.print(Json.write(Views.item(item)));
                     first[0] = false;

@@ -18,9 +18,10 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * Sends one message and follows its turn through the event stream: each text delta goes to the
+ * Sends one message (or regenerates or edits) and follows its turn through the event stream: each text delta goes to the
  * consumer as it arrives, and the turn's {@code TurnEnded} event ends the wait. It subscribes from
  * the latest cursor before sending, so no event of the turn can slip past.
  */
@@ -50,17 +51,18 @@ final class TurnFollower {
     }
 
     Result send(SendMessageCommand command, Consumer<String> deltas) throws InterruptedException {
-        return send(command, turn -> { }, deltas);
+        return follow(() -> companion.send(command), turn -> { }, deltas);
     }
 
     /**
-     * As {@link #send(SendMessageCommand, Consumer)}, telling {@code accepted} the turn's id as soon
-     * as the message is accepted, before any of the reply is shown (so it can be cancelled).
+     * Starts a turn with {@code start} (a send, a regenerate or an edit of this follower's
+     * Companion), telling {@code accepted} the turn's id as soon as it is accepted, before any of
+     * the reply is shown (so it can be cancelled), and {@code deltas} each piece of the reply.
      */
-    Result send(SendMessageCommand command, Consumer<TurnId> accepted, Consumer<String> deltas)
+    Result follow(Supplier<SendResult> start, Consumer<TurnId> accepted, Consumer<String> deltas)
             throws InterruptedException {
         try (Subscription ignored = companion.subscribe(companion.latestCursor(), inbox)) {
-            SendResult result = companion.send(command);
+            SendResult result = start.get();
             if (!(result instanceof SendResult.Accepted acceptance)) {
                 return new Result.NotAccepted(result);
             }

@@ -1,17 +1,25 @@
 package dev.companion.adapter.cli;
 
+import dev.companion.core.ConversationPage;
 import dev.companion.core.model.Capability;
+import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.Conversation;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptPage;
+import dev.companion.core.model.TurnId;
 import dev.companion.core.model.WorkerSnapshot;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
-/** The JSON shapes the CLI prints: the same snake_case projections the HTTP API uses. */
+/**
+ * The JSON shapes the CLI prints: the same snake_case projections the HTTP API uses, with every word
+ * (state, outcome, item status, diagnostic code) taken from the core's one home for it.
+ */
 final class Views {
 
     private Views() {
@@ -20,6 +28,7 @@ final class Views {
     static Map<String, Object> status(CompanionStatus status) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("state", status.state().wireName());
+        json.put("conversation_id", status.conversation().value());
         json.put("worker", worker(status.worker()));
         Map<String, Object> transport = new LinkedHashMap<>();
         transport.put("kind", status.transport().kind());
@@ -34,8 +43,39 @@ final class Views {
         provider.put("reason", status.provider().reason());
         json.put("provider", provider);
         json.put("authority", status.authority());
-        json.put("running_turn", status.runningTurn().map(Object::toString));
+        runningTurn(json, status.runningTurn());
         json.put("diagnostics", diagnostics(status.diagnostics()));
+        return json;
+    }
+
+    /**
+     * {@code running_turn_id}, as HTTP names it, and {@code running_turn}, the name earlier releases of
+     * the CLI printed: kept as a deprecated alias for one release so scripts can move over.
+     */
+    static void runningTurn(Map<String, Object> json, Optional<TurnId> turn) {
+        Optional<String> id = turn.map(TurnId::value);
+        json.put("running_turn_id", id);
+        json.put("running_turn", id);
+    }
+
+    static Map<String, Object> conversation(Conversation conversation) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", conversation.id().value());
+        json.put("title", conversation.title());
+        json.put("created_at", conversation.createdAt().toString());
+        json.put("updated_at", conversation.updatedAt().toString());
+        json.put("item_count", conversation.itemCount());
+        json.put("state", conversation.state().wireName());
+        json.put("preview", conversation.preview());
+        return json;
+    }
+
+    static Map<String, Object> conversations(ConversationPage page) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("state", CompanionState.READY.wireName());
+        json.put("conversations", page.conversations().stream().map(Views::conversation).toList());
+        json.put("next_cursor", page.nextCursor());
+        json.put("diagnostics", List.of());
         return json;
     }
 
@@ -59,7 +99,7 @@ final class Views {
 
     static Map<String, Object> page(TranscriptPage page) {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("state", "ready");
+        json.put("state", CompanionState.READY.wireName());
         json.put("start", page.start());
         json.put("limit", page.limit());
         json.put("total_items", page.totalItems());

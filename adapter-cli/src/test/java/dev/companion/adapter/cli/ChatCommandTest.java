@@ -20,6 +20,7 @@ import dev.companion.core.port.TextSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -229,18 +230,31 @@ class ChatCommandTest {
     }
 
     @Test
-    void a_held_data_directory_says_so_and_suggests_url() {
-        launcher.failure = () -> new CompanionException(CompanionState.ERROR, Diagnostic.error(
-                DiagnosticCode.DATA_DIRECTORY_LOCKED, "Another Companion is using this data directory."));
+    void a_held_data_directory_names_the_server_that_holds_it_for_url() {
+        launcher.failure = () -> new CompanionCommandLine.DataDirectoryHeldException(Diagnostic.error(
+                DiagnosticCode.DATA_DIRECTORY_LOCKED, "Another Companion is using this data directory."),
+                Optional.of(URI.create("http://127.0.0.1:9123/")));
 
         Cli.Run run = Cli.runWithInput(launcher, "hello\n", "chat");
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.DATA_DIRECTORY_LOCKED);
         assertThat(run.errLines()).containsExactly(
                 "error: Another Companion is using this data directory. (data_directory_locked)",
-                "hint: a Companion server holds this data directory; chat with it through its address, "
-                        + "e.g. 'companion chat --url http://127.0.0.1:8765', or choose another with --data-dir or --ephemeral");
+                "hint: the Companion server at http://127.0.0.1:9123 holds this data directory; chat with it: "
+                        + "'companion chat --url http://127.0.0.1:9123', or choose another with --data-dir or --ephemeral");
         assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void a_held_data_directory_with_no_known_holder_guesses_no_address() {
+        launcher.failure = () -> new CompanionException(CompanionState.ERROR, Diagnostic.error(
+                DiagnosticCode.DATA_DIRECTORY_LOCKED, "Another Companion is using this data directory."));
+
+        Cli.Run run = Cli.runWithInput(launcher, "hello\n", "chat");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.DATA_DIRECTORY_LOCKED);
+        assertThat(run.errLines()).hasSize(2);
+        assertThat(run.errLines()[1]).contains("--url and the address it printed at start-up").doesNotContain("http");
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.companion.core.model.CompanionException;
 import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
+import dev.companion.core.model.ItemStatus;
 import dev.companion.core.model.Role;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptQuery;
@@ -46,7 +47,8 @@ class CompanionCommandLineTest {
     // --- help, version, usage errors -------------------------------------------------------------
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "serve", "status", "workers", "transcript", "send", "chat", "completion"})
+    @ValueSource(strings = {"", "serve", "status", "workers", "transcript", "send", "regenerate", "edit", "chat",
+            "completion", "conversations", "conversations new", "conversations rename", "conversations delete"})
     void every_command_has_help_with_an_example_and_the_exit_codes(String command) {
         Cli.Run run = Cli.run(launcher, args(command, "--help"));
 
@@ -57,7 +59,8 @@ class CompanionCommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "serve", "status", "workers", "transcript", "send", "chat", "completion"})
+    @ValueSource(strings = {"", "serve", "status", "workers", "transcript", "send", "regenerate", "edit", "chat",
+            "completion", "conversations", "conversations new"})
     void every_command_prints_the_version(String command) {
         Cli.Run run = Cli.run(launcher, args(command, "--version"));
 
@@ -292,7 +295,9 @@ class CompanionCommandLineTest {
         assertThat(json.get("provider").get("live").asBoolean()).isFalse();
         assertThat(json.get("authority").asText()).isEqualTo("conversation_only");
         assertThat(json.get("worker").get("capabilities")).hasSize(2);
-        assertThat(json.has("running_turn")).isTrue();
+        assertThat(json.get("conversation_id").asText()).isEqualTo("default");
+        assertThat(json.get("running_turn_id").isNull()).isTrue();
+        assertThat(json.get("running_turn").isNull()).as("the deprecated alias, kept one release").isTrue();
         assertThat(run.out().strip().split("\\R")).hasSize(1);
     }
 
@@ -335,6 +340,7 @@ class CompanionCommandLineTest {
         TranscriptItem reply = launcher.companion().transcript(TranscriptQuery.newest()).items().get(1);
         assertThat(json.get("state").asText()).isEqualTo("ready");
         assertThat(json.get("outcome").asText()).isEqualTo("completed");
+        assertThat(json.get("conversation_id").asText()).isEqualTo("default");
         assertThat(json.get("turn_id").asText()).isEqualTo(reply.turnId().value());
         assertThat(json.get("user_item").get("content").asText()).isEqualTo("hello \"quoted\"\u2028 line");
         assertThat(json.get("reply").get("content").asText()).isEqualTo(reply.content());
@@ -383,13 +389,18 @@ class CompanionCommandLineTest {
 
         Cli.Run busy = Cli.run(launcher, "send", "second");
         Cli.Run busyJson = Cli.run(launcher, "send", "third", "--json");
+        String running = launcher.companion().status().runningTurn().orElseThrow().value();
         model.gate.countDown();
         Cli.Run completed = first.get(10, TimeUnit.SECONDS);
 
         assertThat(busy.exitCode()).isEqualTo(ExitCodes.BUSY).isEqualTo(3);
         assertThat(busy.errLines()).hasSize(2);
         assertThat(busy.errLines()[0]).endsWith("(companion_busy)");
-        assertThat(JSON.readTree(busyJson.out()).get("state").asText()).isEqualTo("busy");
+        JsonNode busyAnswer = JSON.readTree(busyJson.out());
+        assertThat(busyAnswer.get("state").asText()).isEqualTo("busy");
+        assertThat(busyAnswer.get("conversation_id").asText()).isEqualTo("default");
+        assertThat(busyAnswer.get("running_turn_id").asText()).isEqualTo(running);
+        assertThat(busyAnswer.get("running_turn").asText()).as("the deprecated alias").isEqualTo(running);
         assertThat(busyJson.exitCode()).isEqualTo(3);
         assertThat(completed.exitCode()).isZero();
         assertThat(completed.out()).isEqualTo("late reply" + System.lineSeparator());
@@ -419,7 +430,8 @@ class CompanionCommandLineTest {
         Cli.Run run = Cli.run(launcher, "send", "never answered", "--json");
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.TIMEOUT).isEqualTo(4);
-        assertThat(run.out()).contains("\"state\":\"timeout\"");
+        assertThat(run.out()).contains("\"state\":\"timeout\"")
+                .as("the outcome word is the core's, as HTTP prints it").contains("\"outcome\":\"timed_out\"");
         assertThat(run.err()).contains("(turn_timeout)");
     }
 
@@ -435,6 +447,56 @@ class CompanionCommandLineTest {
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.ERROR);
         assertThat(run.err()).contains("The provider answered 500. (model_failed)").doesNotContain("at dev.");
+    }
+
+    // --- regenerate, edit -------------------------------------------------------------------------
+
+    @Test
+    void regenerate_answers_the_last_message_again_and_supersedes_the_old_reply() throws Exception {
+        assertThat(Cli.run(launcher, "send", "hello").exitCode()).isZero();
+
+        Cli.Run run = Cli.run(launcher, "regenerate", "--json");
+
+        assertThat(run.exitCode()).isZero();
+        JsonNode json = JSON.readTree(run.out());
+        assertThat(json.get("outcome").asText()).isEqualTo("completed");
+        assertThat(json.at("/user_item/content").asText()).isEqualTo("hello");
+        List<TranscriptItem> items = launcher.companion().transcript(TranscriptQuery.newest()).items();
+        assertThat(items).extracting(TranscriptItem::status)
+                .containsExactly(ItemStatus.ACCEPTED, ItemStatus.SUPERSEDED, ItemStatus.COMPLETED);
+        assertThat(json.at("/reply/sequence").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void edit_replaces_the_last_message_and_answers_it() {
+        assertThat(Cli.run(launcher, "send", "a name for a cat").exitCode()).isZero();
+
+        Cli.Run run = Cli.runWithInput(launcher, "a name for a dog\n", "edit");
+
+        assertThat(run.exitCode()).isZero();
+        List<TranscriptItem> items = launcher.companion().transcript(TranscriptQuery.newest()).items();
+        assertThat(items).extracting(TranscriptItem::content).startsWith("a name for a cat").contains("a name for a dog");
+        assertThat(items).extracting(TranscriptItem::status).containsExactly(ItemStatus.SUPERSEDED,
+                ItemStatus.SUPERSEDED, ItemStatus.ACCEPTED, ItemStatus.COMPLETED);
+        assertThat(run.out()).isEqualTo(items.get(3).content() + System.lineSeparator());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"regenerate", "edit"})
+    void regenerate_or_edit_with_nothing_to_act_on_is_rejected_with_exit_2(String command) throws Exception {
+        String[] args = command.equals("edit") ? new String[] {command, "new words", "--json"}
+                : new String[] {command, "--json"};
+
+        Cli.Run run = Cli.run(launcher, args);
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        JsonNode json = JSON.readTree(run.out());
+        assertThat(json.get("state").asText()).isEqualTo("rejected");
+        assertThat(json.at("/diagnostics/0/code").asText()).isEqualTo("nothing_to_" + command);
+        assertThat(run.errLines()).hasSize(2);
+        assertThat(run.errLines()[0]).endsWith("(nothing_to_" + command + ")");
+        assertThat(run.errLines()[1]).startsWith("hint: send a message first");
+        assertThat(launcher.companion().transcript(TranscriptQuery.newest()).totalItems()).isZero();
     }
 
     // --- transcript ------------------------------------------------------------------------------
@@ -532,6 +594,6 @@ class CompanionCommandLineTest {
     }
 
     private static String[] args(String command, String option) {
-        return command.isEmpty() ? new String[] {option} : new String[] {command, option};
+        return (command.isEmpty() ? option : command + " " + option).split(" ");
     }
 }

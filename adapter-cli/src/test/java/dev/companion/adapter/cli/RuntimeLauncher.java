@@ -6,6 +6,7 @@ import dev.companion.adapter.cli.CompanionCommandLine.RunningServer;
 import dev.companion.adapter.cli.CompanionCommandLine.ServeOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.Session;
 import dev.companion.core.Companion;
+import dev.companion.core.Conversations;
 import dev.companion.core.ListWorkersUseCase;
 import dev.companion.core.model.CompanionStatus;
 import dev.companion.core.port.LanguageModel;
@@ -15,8 +16,10 @@ import dev.companion.runtime.InMemoryTranscriptStore;
 import dev.companion.runtime.OfflineLanguageModel;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
@@ -31,6 +34,8 @@ final class RuntimeLauncher implements Launcher, AutoCloseable {
     final List<ConnectOptions> opened = new CopyOnWriteArrayList<>();
     final List<ServeOptions> served = new CopyOnWriteArrayList<>();
     volatile Supplier<RuntimeException> failure;
+    /** What the composition root would name as chat's history file; none unless a test sets one. */
+    volatile Path historyFile;
 
     RuntimeLauncher(LanguageModel model, Duration turnTimeout) {
         this.runtime = CompanionRuntime.builder()
@@ -64,8 +69,18 @@ final class RuntimeLauncher implements Launcher, AutoCloseable {
             }
 
             @Override
+            public Conversations conversations() {
+                return runtime.conversations();
+            }
+
+            @Override
             public ListWorkersUseCase workers() {
                 return runtime;
+            }
+
+            @Override
+            public Optional<Path> chatHistoryFile() {
+                return Optional.ofNullable(historyFile);
             }
 
             @Override

@@ -1,6 +1,7 @@
 package dev.companion.adapter.llm;
 
 import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.Role;
 import dev.companion.core.model.ProviderInfo;
 import dev.companion.core.port.CancellationSignal;
 import dev.companion.core.port.ChatMessage;
@@ -9,12 +10,13 @@ import dev.companion.core.port.LanguageModelException;
 import dev.companion.core.port.ModelRequest;
 import dev.companion.core.port.ModelResult;
 import dev.companion.core.port.TextSink;
-import dev.companion.core.port.TokenUsage;
+import dev.companion.core.model.TokenUsage;
 import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 import dev.companion.adapter.llm.LanguageModels.Retry;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
@@ -22,6 +24,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -66,6 +69,18 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
 
     abstract EventParser newParser();
 
+    /**
+     * After a 4xx, whether the server only refused an optional part of the request that this model
+     * can leave out (a field it does not know, a limit too high for it). If so the model changes what
+     * it sends from now on, for every later call too, and the request is sent once more at once. Each
+     * such change can happen only once, so this never loops.
+     *
+     * @param errorBody the start of the error body, read only to recognise the refusal
+     */
+    boolean relaxAfterRejection(int status, String errorBody) {
+        return false;
+    }
+
     @Override
     public ProviderInfo provider() {
         return info;
@@ -76,12 +91,12 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(cancellation, "cancellation");
-        HistoryBudget.Trimmed trimmed = HistoryBudget.trim(request.messages(), settings.historyBudgetChars());
+        HistoryBudget.Trimmed trimmed = HistoryBudget.trim(withoutReasoning(request.messages()), settings.historyBudgetChars());
         List<Diagnostic> notes = trimmed.diagnostic().map(List::of).orElse(List.of());
         if (cancellation.isCancelled()) {
-            return cancelled(notes);
+            return ModelResult.cancelled(notes);
         }
-        HttpRequest httpRequest = request(request.systemPrompt(), HistoryBudget.alternating(trimmed.messages()));
+        List<ChatMessage> history = HistoryBudget.alternating(trimmed.messages());
         Gate gate = new Gate(sink);
         try (Watchdog watchdog = new Watchdog(settings.timeouts())) {
             cancellation.onCancel(() -> {
@@ -91,10 +106,15 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
             int attempt = 0;
             while (true) {
                 try {
-                    Reply reply = attempt(httpRequest, watchdog, gate);
-                    return new ModelResult(reply.stopReason(), reply.usage(), notes);
+                    Reply reply = attempt(request(request.systemPrompt(), history), watchdog, gate);
+                    List<Diagnostic> diagnostics = new ArrayList<>(notes);
+                    Endings.diagnostic(reply.ending(), reply.stopReason(), gate.sentText()).ifPresent(diagnostics::add);
+                    return new ModelResult(reply.ending(), reply.stopReason(), reply.usage(), diagnostics);
                 } catch (Aborted aborted) {
                     return endAborted(watchdog, notes);
+                } catch (Relaxed relaxed) {
+                    LOG.log(System.Logger.Level.DEBUG, "the provider refused an optional part of the request; "
+                            + "sending it again without");
                 } catch (LanguageModelException failure) {
                     Optional<Duration> wait = retryWait(failure, attempt, gate);
                     if (wait.isEmpty()) {
@@ -117,10 +137,33 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         }
     }
 
+    /**
+     * The history with any leading {@code <think>} block taken out of the assistant's messages: a
+     * reply stored before its reasoning was told apart may still hold one, and reasoning is never
+     * sent back to a model.
+     */
+    private static List<ChatMessage> withoutReasoning(List<ChatMessage> messages) {
+        List<ChatMessage> cleaned = new ArrayList<>(messages.size());
+        for (ChatMessage message : messages) {
+            if (message.role() == Role.ASSISTANT) {
+                String content = ThinkTags.withoutLeadingThinking(message.content());
+                if (content.equals(message.content())) {
+                    cleaned.add(message);
+                } else if (!content.isBlank()) {
+                    cleaned.add(new ChatMessage(message.role(), content));
+                }
+                // A reply that was nothing but reasoning is left out; the user's messages around it are joined.
+            } else {
+                cleaned.add(message);
+            }
+        }
+        return cleaned;
+    }
+
     /** How long to wait before trying again, or empty when this failure must end the turn. */
     private Optional<Duration> retryWait(LanguageModelException failure, int attempt, Gate gate) {
         Retry retry = settings.retry();
-        if (!failure.retriable() || gate.sentAny() || attempt >= retry.maxRetries()) {
+        if (!failure.retriable() || gate.sentAnything() || attempt >= retry.maxRetries()) {
             return Optional.empty();
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -141,16 +184,12 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
     private ModelResult endAborted(Watchdog watchdog, List<Diagnostic> notes) {
         Watchdog.Reason reason = watchdog.reason().orElse(Watchdog.Reason.CANCELLED);
         if (reason == Watchdog.Reason.CANCELLED) {
-            return cancelled(notes);
+            return ModelResult.cancelled(notes);
         }
         throw errors.timeout(reason, watchdog.limit(reason));
     }
 
-    private static ModelResult cancelled(List<Diagnostic> notes) {
-        return new ModelResult(Optional.of("cancelled"), Optional.empty(), notes);
-    }
-
-    private Reply attempt(HttpRequest request, Watchdog watchdog, Gate gate) throws Aborted {
+    private Reply attempt(HttpRequest request, Watchdog watchdog, Gate gate) throws Aborted, Relaxed {
         AtomicReference<InputStream> body = new AtomicReference<>();
         CompletableFuture<HttpResponse<InputStream>> future =
                 client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -176,6 +215,9 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
             try (InputStream in = response.body()) {
                 if (status / 100 != 2) {
                     byte[] errorBody = in.readNBytes(MAX_ERROR_BODY_BYTES);
+                    if (status / 100 == 4 && relaxAfterRejection(status, new String(errorBody, StandardCharsets.UTF_8))) {
+                        throw new Relaxed();
+                    }
                     throw errors.fromStatus(status, headers, Json.parseObject(errorBody));
                 }
                 return read(in, status, headers, watchdog, gate);
@@ -187,7 +229,7 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
                     // The error body broke off; the status alone still says what happened.
                     throw errors.fromStatus(status, headers, Optional.empty());
                 }
-                throw errors.interrupted(gate.sentAny(), status, headers);
+                throw errors.interrupted(gate.sentAnything(), status, headers);
             }
         } finally {
             watchdog.endAttempt();
@@ -233,35 +275,56 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
                 if (watchdog.reason().isPresent()) {
                     throw new Aborted();
                 }
-                if (!anyEvent) {
-                    throw errors.empty(status, headers);
+                if (parser.finished()) {
+                    // A stop reason followed by a clean end of the stream is a whole reply, [DONE] or
+                    // message_stop or not: some servers (ik_llama.cpp, llama-box) never send the marker.
+                    return end(parser, status, headers, watchdog, gate);
                 }
-                throw errors.interrupted(gate.sentAny(), status, headers);
+                if (!anyEvent) {
+                    throw errors.empty(false, status, headers);
+                }
+                throw errors.interrupted(gate.sentAnything(), status, headers);
             }
             anyEvent = true;
             EventParser.Step step;
             try {
                 step = parser.onEvent(event.get());
             } catch (Json.MalformedEvent e) {
-                throw gate.sentAny() ? errors.interrupted(true, status, headers) : errors.malformed(status, headers);
+                throw gate.sentAnything() ? errors.interrupted(true, status, headers) : errors.malformed(status, headers);
             }
-            if (step instanceof EventParser.Text text) {
-                if (text.text().isEmpty()) {
-                    continue;
-                }
-                watchdog.textArrived();
-                if (!gate.send(text.text())) {
-                    throw new Aborted();
-                }
+            if (step instanceof EventParser.Output output) {
+                deliver(output.deltas(), watchdog, gate);
             } else if (step instanceof EventParser.End) {
-                if (!gate.sentAny()) {
-                    throw errors.empty(status, headers);
-                }
-                return new Reply(parser.stopReason(), parser.usage());
+                return end(parser, status, headers, watchdog, gate);
             } else if (step instanceof EventParser.Failed failed) {
-                throw gate.sentAny()
+                throw gate.sentAnything()
                         ? errors.interrupted(true, status, headers)
-                        : errors.fromStreamError(Optional.of(failed.event()), status, headers);
+                        : errors.fromStreamError(failed.event(), status, headers);
+            }
+        }
+    }
+
+    private Reply end(EventParser parser, int status, HttpHeaders headers, Watchdog watchdog, Gate gate)
+            throws Aborted {
+        deliver(parser.flush(), watchdog, gate);
+        ModelResult.Ending ending = parser.ending();
+        if (!gate.sentText() && ending == ModelResult.Ending.COMPLETED) {
+            throw errors.empty(gate.sentReasoning(), status, headers);
+        }
+        return new Reply(ending, parser.stopReason(), parser.usage());
+    }
+
+    private static void deliver(List<EventParser.Delta> deltas, Watchdog watchdog, Gate gate) throws Aborted {
+        for (EventParser.Delta delta : deltas) {
+            if (delta.text().isEmpty()) {
+                continue;
+            }
+            watchdog.activity();
+            boolean open = delta instanceof EventParser.Reasoning
+                    ? gate.sendReasoning(delta.text())
+                    : gate.sendText(delta.text());
+            if (!open) {
+                throw new Aborted();
             }
         }
     }
@@ -281,7 +344,14 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         return getClass().getSimpleName() + "[host=" + settings.baseUrl().getHost() + ", model=" + settings.model() + "]";
     }
 
-    private record Reply(Optional<String> stopReason, Optional<TokenUsage> usage) {
+    private record Reply(ModelResult.Ending ending, Optional<String> stopReason, Optional<TokenUsage> usage) {
+    }
+
+    /** The provider refused an optional part of the request, which the model now leaves out. */
+    private static final class Relaxed extends Exception {
+        Relaxed() {
+            super("relaxed", null, false, false);
+        }
     }
 
     /** The watchdog ended the attempt: a time limit or a cancel. */

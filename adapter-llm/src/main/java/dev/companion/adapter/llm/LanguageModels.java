@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -246,15 +247,21 @@ public final class LanguageModels {
 
     /**
      * How to reach one provider. {@code historyBudgetChars} bounds the characters of history sent
-     * (the system prompt and the newest user message are always sent); {@code maxOutputTokens} is
-     * sent where the protocol needs it (Anthropic). {@code reason} says why this provider was chosen.
+     * (the system prompt and the newest user message are always sent). {@code reason} says why this
+     * provider was chosen.
+     *
+     * <p>{@code maxOutputTokens} is the most a reply may use, reasoning included, as the official SDKs
+     * treat it: sent only when set, except to Anthropic, whose API requires one and gets
+     * {@link #DEFAULT_MAX_OUTPUT_TOKENS} when none is set. Unset, an OpenAI-compatible server applies
+     * its own default. A reply that reaches the limit ends {@code TRUNCATED}, with what arrived kept.
      */
     public record ProviderSettings(Kind kind, URI baseUrl, String model, Optional<ApiKey> apiKey,
-                                   Timeouts timeouts, Retry retry, int historyBudgetChars, int maxOutputTokens,
+                                   Timeouts timeouts, Retry retry, int historyBudgetChars, OptionalInt maxOutputTokens,
                                    Optional<String> reason) {
 
         public static final int DEFAULT_HISTORY_BUDGET_CHARS = 48_000;
-        public static final int DEFAULT_MAX_OUTPUT_TOKENS = 1024;
+        /** What Anthropic is sent when no output limit is set: room for a long reply, or a reply after some thinking. */
+        public static final int DEFAULT_MAX_OUTPUT_TOKENS = 8192;
 
         public ProviderSettings {
             Objects.requireNonNull(kind, "kind");
@@ -263,6 +270,7 @@ public final class LanguageModels {
             Objects.requireNonNull(apiKey, "apiKey");
             Objects.requireNonNull(timeouts, "timeouts");
             Objects.requireNonNull(retry, "retry");
+            Objects.requireNonNull(maxOutputTokens, "maxOutputTokens");
             Objects.requireNonNull(reason, "reason");
             String scheme = baseUrl.getScheme();
             if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || baseUrl.getHost() == null) {
@@ -280,7 +288,7 @@ public final class LanguageModels {
             if (historyBudgetChars < 1) {
                 throw new IllegalArgumentException("the history budget must be positive");
             }
-            if (maxOutputTokens < 1) {
+            if (maxOutputTokens.isPresent() && maxOutputTokens.getAsInt() < 1) {
                 throw new IllegalArgumentException("maxOutputTokens must be positive");
             }
         }
@@ -288,12 +296,12 @@ public final class LanguageModels {
         /** OpenAI or a compatible server; the key is optional for local servers. */
         public static ProviderSettings openAi(URI baseUrl, String model, Optional<ApiKey> apiKey) {
             return new ProviderSettings(Kind.OPENAI, baseUrl, model, apiKey, Timeouts.defaults(), Retry.defaults(),
-                    DEFAULT_HISTORY_BUDGET_CHARS, DEFAULT_MAX_OUTPUT_TOKENS, Optional.empty());
+                    DEFAULT_HISTORY_BUDGET_CHARS, OptionalInt.empty(), Optional.empty());
         }
 
         public static ProviderSettings anthropic(URI baseUrl, String model, ApiKey apiKey) {
             return new ProviderSettings(Kind.ANTHROPIC, baseUrl, model, Optional.of(apiKey), Timeouts.defaults(),
-                    Retry.defaults(), DEFAULT_HISTORY_BUDGET_CHARS, DEFAULT_MAX_OUTPUT_TOKENS, Optional.empty());
+                    Retry.defaults(), DEFAULT_HISTORY_BUDGET_CHARS, OptionalInt.empty(), Optional.empty());
         }
 
         public ProviderSettings withTimeouts(Timeouts value) {
@@ -311,9 +319,10 @@ public final class LanguageModels {
                     maxOutputTokens, reason);
         }
 
+        /** An explicit output limit, sent to every provider (see the class comment). */
         public ProviderSettings withMaxOutputTokens(int value) {
             return new ProviderSettings(kind, baseUrl, model, apiKey, timeouts, retry, historyBudgetChars,
-                    value, reason);
+                    OptionalInt.of(value), reason);
         }
 
         public ProviderSettings withReason(String value) {

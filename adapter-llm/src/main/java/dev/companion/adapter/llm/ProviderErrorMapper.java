@@ -1,6 +1,8 @@
 package dev.companion.adapter.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.adapter.llm.LanguageModels.Kind;
@@ -36,65 +38,90 @@ final class ProviderErrorMapper {
 
     /** A non-2xx answer, from its status, headers and (for classification only) its JSON body. */
     LanguageModelException fromStatus(int status, HttpHeaders headers, Optional<JsonNode> body) {
-        String where = where(status, headers);
-        ErrorKind errorKind = ErrorKind.of(body);
-        if (errorKind.quota()) {
-            return quota(where);
-        }
-        if (status == 401 || status == 403) {
-            return LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_AUTH_FAILED,
-                    "The provider refused the API key" + where + "."), false);
-        }
-        if (status == 402) {
-            return quota(where);
-        }
-        if (status == 404) {
-            return LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_MODEL_NOT_FOUND,
-                    "The provider does not know this model or endpoint" + where + "."), false);
-        }
-        if (status == 429) {
-            return rateLimited(where, retryAfter(headers));
-        }
-        if (status == 408 || status == 409 || status >= 500) {
-            return unavailable(where, retryAfter(headers));
-        }
-        return LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_REQUEST_REJECTED,
-                "The provider rejected the request" + where + "."), false);
+        ErrorBody error = ErrorBody.of(body);
+        return failure(classify(status, error), error, where(status, headers), "", retryAfter(headers));
     }
 
-    /** An {@code error} event inside a 200 stream, before any text reached the sink. */
-    LanguageModelException fromStreamError(Optional<JsonNode> event, int status, HttpHeaders headers) {
-        String where = where(status, headers);
-        ErrorKind errorKind = ErrorKind.of(event);
-        String suffix = " in its stream" + where + ".";
-        if (errorKind.quota()) {
-            return quota(where);
-        }
-        return switch (errorKind.type()) {
-            case "authentication_error", "permission_error", "invalid_api_key" ->
-                    LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_AUTH_FAILED,
-                            "The provider refused the API key" + suffix), false);
-            case "not_found_error", "model_not_found" ->
-                    LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_MODEL_NOT_FOUND,
-                            "The provider does not know this model" + suffix), false);
-            case "rate_limit_error", "rate_limit_exceeded" -> rateLimited(where, Optional.empty());
-            case "invalid_request_error" ->
-                    LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_REQUEST_REJECTED,
-                            "The provider rejected the request" + suffix), false);
-            default -> LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_UNAVAILABLE,
-                    "The provider reported a failure" + suffix), true);
+    /**
+     * An error inside a 200 stream, before anything reached the sink, in any of its shapes:
+     * {@code {"error": {…}}}, {@code {"error": "…"}}, {@code {"object": "error", …}}, or a bare error
+     * object. A status the error carries in its {@code code} (vLLM, SGLang, llama.cpp, OpenRouter)
+     * counts as the answer's status: a 400 in a stream is as final as a 400 before it.
+     */
+    LanguageModelException fromStreamError(JsonNode event, int status, HttpHeaders headers) {
+        ErrorBody error = ErrorBody.of(Optional.of(event));
+        int carried = error.status() >= 400 && error.status() <= 599 ? error.status() : 0;
+        return failure(classify(carried, error), error, where(status, headers), " in its stream", Optional.empty());
+    }
+
+    private LanguageModelException failure(ErrorKind errorKind, ErrorBody error, String where, String inStream,
+                                           Optional<Duration> retryAfter) {
+        String suffix = inStream + where + ".";
+        return switch (errorKind) {
+            case QUOTA -> quota(where);
+            case CONTEXT_TOO_LONG -> LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_CONTEXT_TOO_LONG,
+                    "The conversation is longer than the model's context window or larger than the provider accepts"
+                            + suffix), false);
+            case AUTH -> LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_AUTH_FAILED,
+                    "The provider refused the API key" + suffix), false);
+            case NOT_FOUND -> LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_MODEL_NOT_FOUND,
+                    "The provider does not know this model or endpoint" + suffix), false);
+            case RATE_LIMITED -> rateLimited(inStream + where, retryAfter);
+            case REJECTED -> LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_REQUEST_REJECTED,
+                    (error.contentFilter() ? "The provider's content filter rejected the message"
+                            : "The provider rejected the request") + suffix), false);
+            case UNAVAILABLE -> new LanguageModelException(CompanionState.ERROR, Diagnostic.error(
+                    DiagnosticCode.PROVIDER_UNAVAILABLE, (inStream.isEmpty() ? "The provider is unavailable"
+                            : "The provider reported a failure") + suffix), true, retryAfter);
         };
     }
 
-    /** The stream broke or ended without its end marker (or failed) after text reached the sink. */
-    LanguageModelException interrupted(boolean textSent, int status, HttpHeaders headers) {
-        return LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_STREAM_INTERRUPTED,
-                "The provider's reply stream ended before its end marker" + where(status, headers) + "."), !textSent);
+    /**
+     * The kind of a failure. A quota or a context that is too long is told by the body whatever the
+     * status (llama.cpp reports an overlong prompt as a 500 too); otherwise the status decides, and
+     * the body's type or code only when there is no status (an error inside a stream).
+     */
+    private static ErrorKind classify(int status, ErrorBody error) {
+        if (error.quota() || status == 402) {
+            return ErrorKind.QUOTA;
+        }
+        boolean keyOrModel = status == 401 || status == 403 || status == 404 || status == 429;
+        if (status == 413 || (!keyOrModel && error.contextTooLong())) {
+            return ErrorKind.CONTEXT_TOO_LONG;
+        }
+        if (status == 401 || status == 403) {
+            return ErrorKind.AUTH;
+        }
+        if (status == 404) {
+            return ErrorKind.NOT_FOUND;
+        }
+        if (status == 429) {
+            return ErrorKind.RATE_LIMITED;
+        }
+        if (status == 408 || status == 409 || status >= 500) {
+            return ErrorKind.UNAVAILABLE;
+        }
+        if (status >= 400) {
+            return ErrorKind.REJECTED;
+        }
+        return ErrorKind.ofName(error.code()).or(() -> ErrorKind.ofName(error.type())).orElse(ErrorKind.UNAVAILABLE);
     }
 
-    LanguageModelException empty(int status, HttpHeaders headers) {
+    /**
+     * The stream broke, ended before the provider said the reply was finished, or failed after
+     * something reached the sink; retried only when nothing did.
+     */
+    LanguageModelException interrupted(boolean anythingSent, int status, HttpHeaders headers) {
+        return LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_STREAM_INTERRUPTED,
+                "The provider's reply stream broke off before the reply was finished" + where(status, headers) + "."),
+                !anythingSent);
+    }
+
+    /** The provider said it was finished but sent no reply text; perhaps only reasoning. */
+    LanguageModelException empty(boolean reasoningSent, int status, HttpHeaders headers) {
         return LanguageModelException.error(Diagnostic.error(DiagnosticCode.PROVIDER_EMPTY_RESPONSE,
-                "The provider answered without any reply text" + where(status, headers) + "."), false);
+                (reasoningSent ? "The provider sent reasoning but no reply text"
+                        : "The provider answered without any reply text") + where(status, headers) + "."), false);
     }
 
     LanguageModelException malformed(int status, HttpHeaders headers) {
@@ -114,7 +141,7 @@ final class ProviderErrorMapper {
             case CONNECT -> Diagnostic.error(DiagnosticCode.PROVIDER_CONNECT_TIMEOUT,
                     "No connection to the provider within " + seconds + ".");
             case FIRST_TOKEN -> Diagnostic.error(DiagnosticCode.PROVIDER_FIRST_TOKEN_TIMEOUT,
-                    "The provider sent no reply text within " + seconds + ".");
+                    "The provider sent neither reply text nor reasoning within " + seconds + ".");
             case IDLE -> Diagnostic.error(DiagnosticCode.PROVIDER_IDLE_TIMEOUT,
                     "The provider's reply paused for more than " + seconds + ".");
             case TOTAL -> Diagnostic.error(DiagnosticCode.PROVIDER_TOTAL_TIMEOUT,
@@ -133,12 +160,6 @@ final class ProviderErrorMapper {
         String hint = retryAfter.map(d -> "; it asks to retry after " + formatSeconds(d)).orElse("");
         return LanguageModelException.busy(Diagnostic.warning(DiagnosticCode.PROVIDER_RATE_LIMITED,
                 "The provider is rate limiting requests" + where + hint + "."), retryAfter);
-    }
-
-    private LanguageModelException unavailable(String where, Optional<Duration> retryAfter) {
-        return new LanguageModelException(dev.companion.core.model.CompanionState.ERROR,
-                Diagnostic.error(DiagnosticCode.PROVIDER_UNAVAILABLE, "The provider is unavailable" + where + "."),
-                true, retryAfter);
     }
 
     private String where(int status, HttpHeaders headers) {
@@ -182,17 +203,56 @@ final class ProviderErrorMapper {
         return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
-    /** What an error body or event says its kind is; never its message. */
-    private record ErrorKind(String type, boolean quota) {
+    private enum ErrorKind {
+        QUOTA, CONTEXT_TOO_LONG, AUTH, NOT_FOUND, RATE_LIMITED, REJECTED, UNAVAILABLE;
 
-        static ErrorKind of(Optional<JsonNode> body) {
-            JsonNode error = body.map(b -> b.path("error")).orElse(com.fasterxml.jackson.databind.node.MissingNode.getInstance());
-            String type = error.path("type").asText("");
-            String code = error.path("code").asText("");
-            String detail = error.path("details").path("error_code").asText("");
+        /** The kind an error's type or code names, as OpenAI, Anthropic, vLLM, SGLang and llama.cpp spell them. */
+        static Optional<ErrorKind> ofName(String name) {
+            return Optional.ofNullable(switch (name.toLowerCase(Locale.ROOT)) {
+                case "authentication_error", "permission_error", "invalid_api_key", "authenticationerror",
+                     "permissiondeniederror" -> AUTH;
+                case "not_found_error", "model_not_found", "notfounderror" -> NOT_FOUND;
+                case "rate_limit_error", "rate_limit_exceeded", "ratelimiterror" -> RATE_LIMITED;
+                case "invalid_request_error", "badrequesterror", "invalid_request", "bad_request",
+                     "unprocessableentityerror", "content_filter", "not_supported_error" -> REJECTED;
+                case "overloaded_error", "api_error", "server_error", "internalservererror",
+                     "serviceunavailableerror", "unavailable_error", "timeout_error" -> UNAVAILABLE;
+                default -> null;
+            });
+        }
+    }
+
+    /**
+     * What an error body or event says about its kind. The message is read only to recognise a
+     * context that is too long, where servers say so in words alone; it is never repeated.
+     */
+    private record ErrorBody(String type, String code, int status, boolean quota, boolean contentFilter,
+                             boolean contextTooLong) {
+
+        private static final Pattern CONTEXT_WORDS = Pattern.compile(
+                "context length|context_length|context size|context window|maximum context|exceeds the available context"
+                        + "|prompt is too long|input is too long|too many input tokens",
+                Pattern.CASE_INSENSITIVE);
+
+        static ErrorBody of(Optional<JsonNode> body) {
+            JsonNode root = body.orElse(MissingNode.getInstance());
+            JsonNode error = root.path("error");
+            // {"error": {...}}; {"error": "text"} with anything else beside it; or the error fields at the top
+            // ({"object": "error", ...}, llama.cpp's bare object).
+            JsonNode fields = error.isObject() ? error : root;
+            String message = error.isTextual() ? error.asText() : fields.path("message").asText("");
+            String type = error.isTextual() ? "" : fields.path("type").asText("");
+            JsonNode codeNode = fields.path("code");
+            String code = codeNode.isTextual() ? codeNode.asText() : "";
+            int status = codeNode.isIntegralNumber() ? codeNode.asInt()
+                    : fields.path("status").isIntegralNumber() ? fields.path("status").asInt() : 0;
+            String detail = fields.path("details").path("error_code").asText("");
             boolean quota = type.equals("insufficient_quota") || code.equals("insufficient_quota")
                     || type.equals("billing_error") || detail.equals("enforced_spend_limit_reached");
-            return new ErrorKind(type.isEmpty() ? code : type, quota);
+            boolean contentFilter = code.equals("content_filter") || type.equals("content_filter");
+            boolean contextTooLong = code.equals("context_length_exceeded") || type.equals("exceed_context_size_error")
+                    || type.equals("request_too_large") || CONTEXT_WORDS.matcher(message).find();
+            return new ErrorBody(type, code, status, quota, contentFilter, contextTooLong);
         }
     }
 }

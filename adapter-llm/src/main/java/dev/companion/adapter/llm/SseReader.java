@@ -11,6 +11,10 @@ import java.util.Optional;
  * starting with a colon is a comment (keep-alive); {@code data:} lines of one event are joined with
  * LF; a blank line ends the event. Reads byte by byte from a buffered stream so that a UTF-8
  * character is never split across a line boundary.
+ *
+ * <p>One departure from the standard, for llama.cpp's server (builds through 2025), which reports a
+ * failure mid-stream as a field of its own, {@code error: {json}}: such a line is read as the data of
+ * an event named {@code error}, where the standard would drop it and the failure would go unseen.
  */
 final class SseReader {
 
@@ -55,7 +59,10 @@ final class SseReader {
             }
             switch (field) {
                 case "event" -> name = value;
-                case "data" -> {
+                case "data", "error" -> {
+                    if (field.equals("error")) {
+                        name = "error";
+                    }
                     if (data == null) {
                         data = new StringBuilder(value);
                     } else {

@@ -49,8 +49,11 @@ final class Watchdog implements AutoCloseable {
         }
     }
 
-    /** A piece of text arrived: the first-token limit is met and the idle limit starts again. */
-    void textArrived() {
+    /**
+     * A piece of reply text or reasoning arrived: the first-token limit is met and the idle limit
+     * starts again. A model that is thinking is answering; keep-alive comments and pings are not.
+     */
+    void activity() {
         synchronized (lock) {
             cancel(firstToken);
             firstToken = null;

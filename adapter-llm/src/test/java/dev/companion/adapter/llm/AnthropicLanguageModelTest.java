@@ -5,7 +5,8 @@ import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.port.CancellationSignal;
 import dev.companion.core.port.LanguageModelException;
-import dev.companion.core.port.TokenUsage;
+import dev.companion.core.port.ModelResult.Ending;
+import dev.companion.core.model.TokenUsage;
 import dev.companion.adapter.llm.FakeProvider.Await;
 import dev.companion.adapter.llm.FakeProvider.Cut;
 import dev.companion.adapter.llm.FakeProvider.Response;
@@ -173,5 +174,99 @@ class AnthropicLanguageModelTest {
 
         assertThat(outcome.deltas()).containsExactly("Hello", " there", ", friend!");
         assertThat(outcome.failed().diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_STREAM_INTERRUPTED);
+    }
+
+    private AnthropicLanguageModel modelWithDefaultLimit() {
+        ProviderSettings settings = ProviderSettings.anthropic(fake.baseUrl(""), "claude-3-haiku-20240307", ApiKey.of("sk-ant-test"))
+                .withTimeouts(Calls.generous());
+        return new AnthropicLanguageModel(settings, sleeper, Clock.systemUTC());
+    }
+
+    private List<Integer> maxTokensSent() throws IOException {
+        List<Integer> sent = new ArrayList<>();
+        for (FakeProvider.Received received : fake.received()) {
+            sent.add(Json.MAPPER.readTree(received.body()).path("max_tokens").asInt());
+        }
+        return sent;
+    }
+
+    @Test
+    void without_a_limit_set_the_reply_may_use_8192_tokens() throws IOException {
+        fake.then(Response.stream(FakeProvider.fixture(STREAM)));
+
+        Calls.call(modelWithDefaultLimit());
+
+        assertThat(maxTokensSent()).containsExactly(ProviderSettings.DEFAULT_MAX_OUTPUT_TOKENS);
+        assertThat(ProviderSettings.DEFAULT_MAX_OUTPUT_TOKENS).isEqualTo(8192);
+    }
+
+    @Test
+    void a_model_whose_limit_is_below_the_default_is_asked_again_with_its_own_limit_and_keeps_it() throws IOException {
+        fake.then(FakeProvider.recorded("anthropic/error-max-tokens-over-model-limit.http"),
+                Response.stream(FakeProvider.fixture(STREAM)), Response.stream(FakeProvider.fixture(STREAM)));
+        AnthropicLanguageModel model = modelWithDefaultLimit();
+
+        Calls.Outcome first = Calls.call(model);
+        Calls.call(model);
+
+        assertThat(first.text()).isEqualTo("Hello there, friend!");
+        assertThat(maxTokensSent()).containsExactly(8192, 4096, 4096);
+        assertThat(sleeper.waits).isEmpty();
+    }
+
+    @Test
+    void a_limit_set_on_purpose_is_never_lowered() throws IOException {
+        fake.then(FakeProvider.recorded("anthropic/error-max-tokens-over-model-limit.http"));
+
+        LanguageModelException failure = Calls.call(model()).failed();
+
+        assertThat(failure.diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_REQUEST_REJECTED);
+        assertThat(maxTokensSent()).containsExactly(321);
+    }
+
+    @Test
+    void thinking_reaches_the_sink_as_reasoning_and_the_signature_nowhere() {
+        fake.then(FakeProvider.recorded("anthropic/messages-stream-thinking.sse"));
+
+        Calls.Outcome outcome = Calls.call(model());
+
+        assertThat(outcome.reasoning()).containsExactly("The user wants something nice.", " A small true fact", " would do.");
+        assertThat(outcome.deltas()).containsExactly("Sea otters hold hands", " while they sleep.");
+        assertThat(outcome.result().usage()).contains(new TokenUsage(125, 92));
+    }
+
+    @Test
+    void a_refusal_without_text_is_a_refused_reply_not_an_empty_response() {
+        fake.then(FakeProvider.recorded("anthropic/messages-stream-refusal-no-text.sse"));
+
+        Calls.Outcome outcome = Calls.call(model());
+
+        assertThat(outcome.deltas()).isEmpty();
+        assertThat(outcome.result().ending()).isEqualTo(Ending.REFUSED);
+        assertThat(outcome.result().stopReason()).contains("refusal");
+        assertThat(outcome.result().endingDiagnostic()).hasValueSatisfying(d -> {
+            assertThat(d.code()).isEqualTo(DiagnosticCode.PROVIDER_REPLY_REFUSED);
+            assertThat(d.message()).isEqualTo("The model declined to answer this message (stop reason refusal).");
+        });
+    }
+
+    @Test
+    void a_refusal_after_some_text_keeps_the_text_and_is_not_completed() {
+        fake.then(FakeProvider.recorded("anthropic/messages-stream-refusal-after-text.sse"));
+
+        Calls.Outcome outcome = Calls.call(model());
+
+        assertThat(outcome.text()).isEqualTo("I can tell you about the chemistry of");
+        assertThat(outcome.result().ending()).isEqualTo(Ending.REFUSED);
+    }
+
+    @Test
+    void an_error_event_without_anthropic_s_type_field_still_fails_the_reply() {
+        fake.then(FakeProvider.recorded("llamacpp/messages-stream-error-event.sse"));
+
+        LanguageModelException failure = Calls.call(model()).failed();
+
+        assertThat(failure.diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_CONTEXT_TOO_LONG);
+        assertThat(fake.received()).hasSize(1);
     }
 }

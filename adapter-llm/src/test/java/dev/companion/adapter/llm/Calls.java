@@ -39,11 +39,15 @@ final class Calls {
         return new Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(60));
     }
 
-    /** The outcome of one call: the deltas the sink saw and either a result or a failure. */
-    record Outcome(List<String> deltas, ModelResult result, Throwable failure) {
+    /** The outcome of one call: the deltas and reasoning the sink saw and either a result or a failure. */
+    record Outcome(List<String> deltas, List<String> reasoning, ModelResult result, Throwable failure) {
 
         String text() {
             return String.join("", deltas);
+        }
+
+        String reasoningText() {
+            return String.join("", reasoning);
         }
 
         LanguageModelException failed() {
@@ -62,16 +66,27 @@ final class Calls {
         return call(model, request, cancellation, delta -> { });
     }
 
-    /** Also hands each delta to {@code alsoTo}, which may open a latch the fake waits on. */
+    /** Also hands each delta and piece of reasoning to {@code alsoTo}, which may open a latch the fake waits on. */
     static Outcome call(LanguageModel model, ModelRequest request, CancellationSignal cancellation, TextSink alsoTo) {
         List<String> deltas = new CopyOnWriteArrayList<>();
+        List<String> reasoning = new CopyOnWriteArrayList<>();
+        TextSink sink = new TextSink() {
+            @Override
+            public void accept(String delta) {
+                deltas.add(delta);
+                alsoTo.accept(delta);
+            }
+
+            @Override
+            public void reasoning(String delta) {
+                reasoning.add(delta);
+                alsoTo.reasoning(delta);
+            }
+        };
         CompletableFuture<ModelResult> future = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
-                future.complete(model.stream(request, delta -> {
-                    deltas.add(delta);
-                    alsoTo.accept(delta);
-                }, cancellation));
+                future.complete(model.stream(request, sink, cancellation));
             } catch (Throwable t) {
                 future.completeExceptionally(t);
             }
@@ -81,9 +96,9 @@ final class Calls {
         try {
             ModelResult result = future.get(15, TimeUnit.SECONDS);
             assertThat(result).isNotNull();
-            return new Outcome(deltas, result, null);
+            return new Outcome(deltas, reasoning, result, null);
         } catch (ExecutionException e) {
-            return new Outcome(deltas, null, e.getCause());
+            return new Outcome(deltas, reasoning, null, e.getCause());
         } catch (Exception e) {
             return fail("the call did not end in time", e);
         }

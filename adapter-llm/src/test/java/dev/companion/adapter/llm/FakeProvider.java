@@ -280,8 +280,11 @@ public final class FakeProvider implements AutoCloseable {
     private static String reason(int status) {
         return switch (status) {
             case 200 -> "OK";
+            case 400 -> "Bad Request";
             case 401 -> "Unauthorized";
             case 404 -> "Not Found";
+            case 413 -> "Payload Too Large";
+            case 422 -> "Unprocessable Entity";
             case 429 -> "Too Many Requests";
             case 500 -> "Internal Server Error";
             case 529 -> "Site Overloaded";
@@ -313,6 +316,41 @@ public final class FakeProvider implements AutoCloseable {
     /** A fixture file's bytes, with a placeholder key where an upstream would echo one. */
     public static byte[] fixture(String name) {
         return fixture(name, "sk-not-a-real-key");
+    }
+
+    /**
+     * A recorded response: an {@code .sse} fixture as a 200 stream sent in one chunk, or an
+     * {@code .http} fixture (leading {@code #} comment lines, a status line, headers, a blank line,
+     * the body) as that status with those headers and body. {@code apiKey} goes where an upstream
+     * would echo the key.
+     */
+    public static Response recorded(String name, String apiKey) {
+        byte[] bytes = fixture(name, apiKey);
+        if (name.endsWith(".sse")) {
+            return Response.stream(bytes);
+        }
+        if (!name.endsWith(".http")) {
+            throw new IllegalArgumentException("a recorded response is an .sse or .http fixture: " + name);
+        }
+        String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);
+        int at = 0;
+        while (lines[at].startsWith("#")) {
+            at++;
+        }
+        int status = Integer.parseInt(lines[at++].split(" ")[1]);
+        List<String> headerPairs = new ArrayList<>();
+        for (; !lines[at].isEmpty(); at++) {
+            int colon = lines[at].indexOf(':');
+            headerPairs.add(lines[at].substring(0, colon).trim());
+            headerPairs.add(lines[at].substring(colon + 1).trim());
+        }
+        String body = String.join("\n", Arrays.asList(lines).subList(at + 1, lines.length)).strip();
+        return Response.status(status, body.getBytes(StandardCharsets.UTF_8), headerPairs.toArray(String[]::new));
+    }
+
+    /** A recorded response with a placeholder key where an upstream would echo one. */
+    public static Response recorded(String name) {
+        return recorded(name, "sk-not-a-real-key");
     }
 
     /** An SSE fixture split into its events (each ends in a blank line), byte for byte. */

@@ -69,7 +69,8 @@ class LanguageModelsTest {
                 ProviderSettings.openAi(URI.create("http://host/v1?key=x"), "m", Optional.empty()));
         assertThatIllegalArgumentException().isThrownBy(() ->
                 new ProviderSettings(Kind.ANTHROPIC, URI.create("https://api.anthropic.com"), "c", Optional.empty(),
-                        LanguageModels.Timeouts.defaults(), LanguageModels.Retry.defaults(), 1000, 100, Optional.empty()));
+                        LanguageModels.Timeouts.defaults(), LanguageModels.Retry.defaults(), 1000, java.util.OptionalInt.of(100),
+                        Optional.empty()));
         assertThatIllegalArgumentException().isThrownBy(() ->
                 LanguageModels.anthropic(ProviderSettings.openAi(URI.create("http://h/v1"), "m", Optional.empty())));
     }
@@ -114,5 +115,14 @@ class LanguageModelsTest {
         }
 
         assertThat(LanguageModels.probeOllama(closed, Duration.ofMillis(500))).isFalse();
+    }
+
+    @Test
+    void no_output_limit_is_set_unless_asked_and_a_limit_must_be_positive() {
+        ProviderSettings settings = ProviderSettings.openAi(URI.create("http://h/v1"), "m", Optional.empty());
+
+        assertThat(settings.maxOutputTokens()).isEmpty();
+        assertThat(settings.withMaxOutputTokens(2048).maxOutputTokens()).hasValue(2048);
+        assertThatIllegalArgumentException().isThrownBy(() -> settings.withMaxOutputTokens(0));
     }
 }

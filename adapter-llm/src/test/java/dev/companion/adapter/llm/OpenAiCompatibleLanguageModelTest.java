@@ -8,7 +8,9 @@ import dev.companion.core.port.CancellationSignal;
 import dev.companion.core.port.ChatMessage;
 import dev.companion.core.port.LanguageModelException;
 import dev.companion.core.port.ModelRequest;
-import dev.companion.core.port.TokenUsage;
+import dev.companion.core.port.ModelResult.Ending;
+import dev.companion.core.port.TextSink;
+import dev.companion.core.model.TokenUsage;
 import dev.companion.adapter.llm.FakeProvider.Await;
 import dev.companion.adapter.llm.FakeProvider.Cut;
 import dev.companion.adapter.llm.FakeProvider.End;
@@ -23,6 +25,7 @@ import dev.companion.adapter.llm.LanguageModels.Timeouts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -244,7 +247,7 @@ class OpenAiCompatibleLanguageModelTest {
     }
 
     @Test
-    void a_stream_closed_without_done_after_text_is_interrupted() {
+    void a_stream_that_ends_cleanly_after_its_finish_reason_without_done_is_a_whole_reply() {
         List<byte[]> events = FakeProvider.events(FakeProvider.fixture(STREAM));
         List<Step> steps = new ArrayList<>();
         events.subList(0, events.size() - 1).forEach(e -> steps.add(new Send(e)));
@@ -254,7 +257,26 @@ class OpenAiCompatibleLanguageModelTest {
         Calls.Outcome outcome = Calls.call(model());
 
         assertThat(outcome.text()).isEqualTo("Hello there, friend!");
+        assertThat(outcome.result().ending()).isEqualTo(Ending.COMPLETED);
+        assertThat(outcome.result().stopReason()).contains("stop");
+        assertThat(outcome.result().usage()).contains(new TokenUsage(31, 4));
+        assertThat(outcome.result().diagnostics()).isEmpty();
+        assertThat(fake.received()).hasSize(1);
+    }
+
+    @Test
+    void a_stream_closed_after_text_but_before_any_finish_reason_is_interrupted() {
+        List<byte[]> events = FakeProvider.events(FakeProvider.fixture(STREAM));
+        List<Step> steps = new ArrayList<>();
+        events.subList(0, 4).forEach(e -> steps.add(new Send(e)));
+        steps.add(new End());
+        fake.then(Response.streaming(steps));
+
+        Calls.Outcome outcome = Calls.call(model());
+
+        assertThat(outcome.text()).isEqualTo("Hello there, friend!");
         assertThat(outcome.failed().diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_STREAM_INTERRUPTED);
+        assertThat(outcome.failed().retriable()).isFalse();
         assertThat(fake.received()).hasSize(1);
     }
 
@@ -431,5 +453,201 @@ class OpenAiCompatibleLanguageModelTest {
         List<String> contents = new ArrayList<>();
         messages.forEach(m -> contents.add(m.path("content").asText()));
         assertThat(contents).containsExactly(Calls.SYSTEM_PROMPT, "recent question", "recent answer", "now?");
+    }
+
+    // --- reasoning -----------------------------------------------------------------------------
+
+    @Test
+    void reasoning_reaches_the_sink_apart_and_never_as_reply_text() {
+        fake.then(FakeProvider.recorded("deepseek/chat-stream-reasoning-content.sse"));
+
+        Calls.Outcome outcome = Calls.call(model());
+
+        assertThat(outcome.reasoning()).containsExactly("Okay, the user", " wants something nice.", " Keep it short.");
+        assertThat(outcome.deltas()).containsExactly("You make", " the world kinder.");
+    }
+
+    @Test
+    void a_model_that_reasons_longer_than_the_first_token_limit_is_not_cut_off() {
+        List<byte[]> events = FakeProvider.events(FakeProvider.fixture("ollama/chat-stream-reasoning.sse"));
+        List<Step> steps = new ArrayList<>();
+        for (byte[] event : events) {
+            steps.add(new Send(event));
+            steps.add(new Pause(120));
+        }
+        steps.add(new End());
+        fake.then(Response.streaming(steps));
+        // Reasoning for three events (360 ms and more) before the first text, against a 250 ms first-token limit.
+        Timeouts timeouts = new Timeouts(Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ofSeconds(30));
+
+        Calls.Outcome outcome = Calls.call(model(Optional.empty(), timeouts));
+
+        assertThat(outcome.failure()).isNull();
+        assertThat(outcome.text()).isEqualTo("Small steps still move you forward.");
+        assertThat(outcome.reasoningText()).isEqualTo("Okay, be kind and brief.");
+    }
+
+    @Test
+    void a_provider_that_sends_only_comments_still_hits_the_first_token_limit_and_says_so() {
+        byte[] comment = ": OPENROUTER PROCESSING\n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<Step> steps = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            steps.add(new Send(comment));
+            steps.add(new Pause(50));
+        }
+        steps.add(new End());
+        fake.then(Response.streaming(steps));
+        Timeouts timeouts = new Timeouts(Duration.ofSeconds(10), Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofSeconds(60));
+
+        LanguageModelException failure = Calls.call(model(Optional.empty(), timeouts)).failed();
+
+        assertThat(failure.diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_FIRST_TOKEN_TIMEOUT);
+        assertThat(failure.getMessage()).contains("neither reply text nor reasoning");
+    }
+
+    @Test
+    void a_reply_of_reasoning_alone_is_an_empty_response_that_says_so() {
+        String sse = "data: {\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hmm\"}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+        fake.then(Response.stream(sse.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+        Calls.Outcome outcome = Calls.call(model());
+
+        assertThat(outcome.reasoning()).containsExactly("hmm");
+        assertThat(outcome.failed().diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_EMPTY_RESPONSE);
+        assertThat(outcome.failed().getMessage()).contains("reasoning but no reply text");
+    }
+
+    @Test
+    void a_stream_that_breaks_after_reasoning_is_not_retried_so_the_reasoning_is_not_repeated() {
+        List<byte[]> events = FakeProvider.events(FakeProvider.fixture("vllm/chat-stream-reasoning.sse"));
+        CountDownLatch reasoned = new CountDownLatch(1);
+        fake.then(Response.streaming(List.of(new Send(events.get(0)), new Send(events.get(1)), new Await(reasoned), new Cut())));
+
+        Calls.Outcome outcome = Calls.call(model(), Calls.request(), new CancellationSignal(), new TextSink() {
+            @Override
+            public void accept(String delta) {
+            }
+
+            @Override
+            public void reasoning(String delta) {
+                reasoned.countDown();
+            }
+        });
+
+        assertThat(outcome.reasoning()).containsExactly("The user");
+        assertThat(outcome.failed().diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_STREAM_INTERRUPTED);
+        assertThat(fake.received()).hasSize(1);
+    }
+
+    @Test
+    void reasoning_is_never_sent_back_even_from_replies_stored_with_a_think_block() throws Exception {
+        fake.then(Response.stream(FakeProvider.fixture(STREAM)));
+        ModelRequest request = new ModelRequest(Calls.SYSTEM_PROMPT, List.of(
+                new ChatMessage(Role.USER, "Hello"),
+                new ChatMessage(Role.ASSISTANT, "<think>\nthey said hello</think>\n\nHi! How can I help?"),
+                new ChatMessage(Role.USER, "Again?"),
+                new ChatMessage(Role.ASSISTANT, "<think>only thinking, no answer</think>"),
+                new ChatMessage(Role.USER, "Tell me something nice.")));
+
+        Calls.call(model(), request, new CancellationSignal());
+
+        JsonNode messages = Json.MAPPER.readTree(fake.received().get(0).body()).path("messages");
+        List<String> sent = new ArrayList<>();
+        messages.forEach(m -> sent.add(m.path("role").asText() + ":" + m.path("content").asText()));
+        assertThat(sent).containsExactly("system:" + Calls.SYSTEM_PROMPT, "user:Hello", "assistant:Hi! How can I help?",
+                "user:Again?\n\nTell me something nice.");
+    }
+
+    // --- what the request carries ---------------------------------------------------------------
+
+    @Test
+    void a_server_that_refuses_stream_options_is_asked_again_at_once_without_them_and_never_with_them_again()
+            throws Exception {
+        fake.then(FakeProvider.recorded("azure/foundry-stream-options-rejected.http"),
+                FakeProvider.recorded("azure/foundry-chat-stream.sse"),
+                FakeProvider.recorded("azure/foundry-chat-stream.sse"));
+        OpenAiCompatibleLanguageModel model = model();
+
+        Calls.Outcome first = Calls.call(model);
+        Calls.Outcome second = Calls.call(model);
+
+        assertThat(first.text()).isEqualTo("Hello there, friend!");
+        assertThat(second.text()).isEqualTo("Hello there, friend!");
+        assertThat(first.result().usage()).isEmpty();
+        assertThat(sleeper.waits).as("no backoff for a fallback").isEmpty();
+        List<Boolean> sentStreamOptions = new ArrayList<>();
+        for (FakeProvider.Received received : fake.received()) {
+            sentStreamOptions.add(Json.MAPPER.readTree(received.body()).has("stream_options"));
+        }
+        assertThat(sentStreamOptions).containsExactly(true, false, false);
+    }
+
+    @Test
+    void a_400_that_does_not_name_stream_options_is_final_and_they_are_still_sent_next_time() throws Exception {
+        fake.then(FakeProvider.recorded("vllm/error-context-too-long.http"), Response.stream(FakeProvider.fixture(STREAM)));
+        OpenAiCompatibleLanguageModel model = model();
+
+        LanguageModelException failure = Calls.call(model).failed();
+        Calls.call(model);
+
+        assertThat(failure.diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_CONTEXT_TOO_LONG);
+        assertThat(failure.retriable()).isFalse();
+        assertThat(fake.received()).hasSize(2);
+        assertThat(Json.MAPPER.readTree(fake.received().get(1).body()).has("stream_options")).isTrue();
+    }
+
+    @Test
+    void no_output_limit_is_sent_unless_one_is_set_and_then_as_max_tokens_to_a_compatible_server() throws Exception {
+        fake.then(Response.stream(FakeProvider.fixture(STREAM)), Response.stream(FakeProvider.fixture(STREAM)));
+        ProviderSettings limited = ProviderSettings.openAi(fake.baseUrl("/v1"), "llama3.2", Optional.empty())
+                .withTimeouts(Calls.generous()).withMaxOutputTokens(300);
+
+        Calls.call(model());
+        Calls.call(new OpenAiCompatibleLanguageModel(limited, sleeper, Clock.systemUTC()));
+
+        JsonNode unset = Json.MAPPER.readTree(fake.received().get(0).body());
+        JsonNode set = Json.MAPPER.readTree(fake.received().get(1).body());
+        assertThat(unset.has("max_tokens")).isFalse();
+        assertThat(unset.has("max_completion_tokens")).isFalse();
+        assertThat(set.path("max_tokens").asInt()).isEqualTo(300);
+        assertThat(set.has("max_completion_tokens")).isFalse();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"https://api.openai.com/v1, max_completion_tokens",
+            "https://my-resource.openai.azure.com/openai/deployments/gpt-4o, max_completion_tokens",
+            "http://127.0.0.1:11434/v1, max_tokens", "https://openrouter.ai/api/v1, max_tokens"})
+    void openai_s_own_hosts_get_the_limit_under_its_current_name(String baseUrl, String field) {
+        ProviderSettings settings = ProviderSettings.openAi(URI.create(baseUrl), "m", Optional.empty()).withMaxOutputTokens(5);
+
+        assertThat(OpenAiCompatibleLanguageModel.outputLimitField(settings.baseUrl())).isEqualTo(field);
+    }
+
+    // --- endings ---------------------------------------------------------------------------------
+
+    @Test
+    void a_reply_cut_at_the_token_limit_is_returned_with_its_text_and_a_warning() {
+        fake.then(FakeProvider.recorded("openai/chat-stream-length.sse"));
+
+        Calls.Outcome outcome = Calls.call(model());
+
+        assertThat(outcome.text()).isEqualTo("Here are three nice things: the sun is warm, the");
+        assertThat(outcome.result().ending()).isEqualTo(Ending.TRUNCATED);
+        assertThat(outcome.result().stopReason()).contains("length");
+        assertThat(outcome.result().endingDiagnostic()).hasValueSatisfying(d -> {
+            assertThat(d.code()).isEqualTo(DiagnosticCode.PROVIDER_REPLY_TRUNCATED);
+            assertThat(d.severity()).isEqualTo(dev.companion.core.model.Severity.WARNING);
+        });
+    }
+
+    @Test
+    void an_error_object_after_text_marks_the_reply_incomplete_instead_of_complete() {
+        fake.then(FakeProvider.recorded("vllm/chat-stream-error-object-after-text.sse"));
+
+        Calls.Outcome outcome = Calls.call(model());
+
+        assertThat(outcome.text()).isEqualTo("Hello there");
+        assertThat(outcome.failed().diagnostic().code()).isEqualTo(DiagnosticCode.PROVIDER_STREAM_INTERRUPTED);
     }
 }

@@ -64,4 +64,10 @@ class SseReaderTest {
 
         assertThat(reader.next()).contains(new SseEvent("message", "héllo → ✓"));
     }
+
+    @Test
+    void llama_cpp_s_error_field_is_read_as_an_error_event() throws IOException {
+        assertThat(read("error: {\"code\":500}\n\ndata: [DONE]\n\n"))
+                .containsExactly(new SseEvent("error", "{\"code\":500}"), new SseEvent("message", "[DONE]"));
+    }
 }

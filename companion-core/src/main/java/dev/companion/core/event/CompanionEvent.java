@@ -56,6 +56,22 @@ public sealed interface CompanionEvent {
         }
     }
 
+    /** A piece of the model's reasoning, apart from the reply: shown folded, never part of the reply's text. */
+    record ReasoningDelta(long cursor, Instant at, ConversationId conversationId, TurnId turnId, String text)
+            implements CompanionEvent {
+        public ReasoningDelta {
+            Objects.requireNonNull(at, "at");
+            Objects.requireNonNull(conversationId, "conversationId");
+            Objects.requireNonNull(turnId, "turnId");
+            Objects.requireNonNull(text, "text");
+        }
+
+        @Override
+        public String name() {
+            return "reasoning_delta";
+        }
+    }
+
     /** The end of a turn: completed, failed, cancelled or timed out, as its outcome says. */
     record TurnEnded(long cursor, Instant at, ConversationId conversationId, TurnOutcome outcome)
             implements CompanionEvent {

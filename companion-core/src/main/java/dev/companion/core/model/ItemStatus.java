@@ -18,6 +18,12 @@ public enum ItemStatus {
     INCOMPLETE,
     /** A reply cut short by a crash or stop of the server, recovered at the next start. */
     INTERRUPTED,
+    /** A reply the provider cut off at its output token limit; the content is what had arrived. */
+    TRUNCATED,
+    /** A reply the provider's content filter stopped; the content is what had arrived. */
+    FILTERED,
+    /** A reply the model declined to give; the content is what it said, if anything. */
+    REFUSED,
     /**
      * An item a regenerate or edit replaced: kept in the transcript so nothing is lost, never sent
      * to a model again.

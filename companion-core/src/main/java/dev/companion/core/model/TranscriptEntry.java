@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /** An item about to be appended to a transcript: everything but the sequence the store assigns. */
 public record TranscriptEntry(
-        Role role, String content, Instant createdAt, String source, ItemStatus status, TurnId turnId) {
+        Role role, String content, Instant createdAt, String source, ItemStatus status, TurnId turnId,
+        ReplyDetails details) {
 
     public TranscriptEntry {
         Objects.requireNonNull(role, "role");
@@ -14,12 +15,17 @@ public record TranscriptEntry(
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(turnId, "turnId");
+        Objects.requireNonNull(details, "details");
         if (!source.matches("[a-z][a-z0-9_]{0,31}")) {
             throw new IllegalArgumentException("a source is a short snake_case word");
         }
     }
 
+    public TranscriptEntry(Role role, String content, Instant createdAt, String source, ItemStatus status, TurnId turnId) {
+        this(role, content, createdAt, source, status, turnId, ReplyDetails.NONE);
+    }
+
     public TranscriptItem at(long sequence) {
-        return new TranscriptItem(sequence, role, content, createdAt, source, status, turnId);
+        return new TranscriptItem(sequence, role, content, createdAt, source, status, turnId, details);
     }
 }

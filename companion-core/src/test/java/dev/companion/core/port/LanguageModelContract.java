@@ -48,6 +48,7 @@ public abstract class LanguageModelContract {
         assertThat(String.join("", deltas)).isNotBlank();
         assertThat(result).isNotNull();
         assertThat(result.stopReason()).isNotEqualTo(Optional.of("cancelled"));
+        assertThat(result.ending()).isEqualTo(ModelResult.Ending.COMPLETED);
     }
 
     @Test
@@ -56,9 +57,10 @@ public abstract class LanguageModelContract {
         CancellationSignal cancellation = new CancellationSignal();
         cancellation.cancel();
 
-        within(() -> model().stream(request(), deltas::add, cancellation));
+        ModelResult result = within(() -> model().stream(request(), deltas::add, cancellation));
 
         assertThat(deltas).isEmpty();
+        assertThat(result.ending()).isEqualTo(ModelResult.Ending.CANCELLED);
     }
 
     @Test

@@ -1,15 +1,29 @@
 package dev.companion.store.journal;
 
+import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.model.ItemStatus;
+import dev.companion.core.model.ReplyDetails;
 import dev.companion.core.model.Role;
+import dev.companion.core.model.Severity;
+import dev.companion.core.model.TokenUsage;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TurnId;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
@@ -20,17 +34,22 @@ import java.util.zip.CRC32C;
  * frame   = length int (4) | CRC32C of length and body (4) | body (length bytes)
  * body    = type byte | payload
  * ITEM       payload = sequence long | epoch second long | nano int | role | status | source | turn | content
+ *                      [| details, only when the reply has any]
+ * details    = reasoning | has reasoning time byte [| seconds long | nano int]
+ *              | has usage byte [| input long | output long | reasoning long]
+ *              | diagnostic count int | (code | severity | message) per diagnostic
  * PROGRESS   payload = turn | text
  * SUPERSEDE  payload = count int | sequence long (count times)
- * string  = byte count int | UTF-8 bytes; role and status are their enum names
+ * string  = byte count int | UTF-8 bytes; role, status, code and severity are their enum names
  * </pre>
  *
  * The checksum covers the length too, so a damaged length is caught like a damaged body.
  *
- * <p>Version 1 is what the first release wrote: items and progress only. A journal stays version 1
- * until its first SUPERSEDE record; just before that record its header is rewritten as version 2, so
- * an earlier release refuses the journal by its version (and says why) instead of taking the record
- * it does not know for damage. This release reads both.
+ * <p>Version 1 is what the first release wrote and can read: items (with the statuses it knew and no
+ * details) and progress. A journal stays version 1 until its first record that release cannot read (a
+ * SUPERSEDE record, or an item {@link #readableByVersion1} rejects); just before that record its
+ * header is rewritten as version 2, so an earlier release refuses the journal by its version (and
+ * says why) instead of taking the record for damage. This release reads both.
  *
  * <p>Each index entry is the item's byte offset, with {@link #SUPERSEDED_FLAG} set once a SUPERSEDE
  * record names the item: reads take an item's status from its entry, so a page costs the same
@@ -161,14 +180,24 @@ final class JournalFormat {
 
     // --- bodies -------------------------------------------------------------------------------
 
+    /** The statuses the first release knew. */
+    private static final Set<ItemStatus> VERSION_1_STATUSES = EnumSet.of(ItemStatus.ACCEPTED, ItemStatus.COMPLETED,
+            ItemStatus.CANCELLED, ItemStatus.FAILED, ItemStatus.TIMEOUT, ItemStatus.INCOMPLETE, ItemStatus.INTERRUPTED);
+
+    /** Whether the first release can read this item's record: a status it knew, and no reply details. */
+    static boolean readableByVersion1(TranscriptItem item) {
+        return VERSION_1_STATUSES.contains(item.status()) && item.details().isEmpty();
+    }
+
     static ByteBuffer itemBody(TranscriptItem item) {
         byte[] role = ascii(item.role().name());
         byte[] status = ascii(item.status().name());
         byte[] source = utf8(item.source());
         byte[] turn = utf8(item.turnId().value());
         byte[] content = utf8(item.content());
+        byte[] details = item.details().isEmpty() ? new byte[0] : detailsBytes(item.details());
         ByteBuffer body = ByteBuffer.allocate(1 + 8 + 8 + 4 + 5 * 4
-                + role.length + status.length + source.length + turn.length + content.length);
+                + role.length + status.length + source.length + turn.length + content.length + details.length);
         body.put(ITEM).putLong(item.sequence())
                 .putLong(item.createdAt().getEpochSecond()).putInt(item.createdAt().getNano());
         putString(body, role);
@@ -176,7 +205,77 @@ final class JournalFormat {
         putString(body, source);
         putString(body, turn);
         putString(body, content);
+        body.put(details);
         return body.flip();
+    }
+
+    private static byte[] detailsBytes(ReplyDetails details) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeString(out, details.reasoning());
+            out.writeBoolean(details.reasoningTime().isPresent());
+            if (details.reasoningTime().isPresent()) {
+                out.writeLong(details.reasoningTime().get().getSeconds());
+                out.writeInt(details.reasoningTime().get().getNano());
+            }
+            out.writeBoolean(details.usage().isPresent());
+            if (details.usage().isPresent()) {
+                TokenUsage usage = details.usage().get();
+                out.writeLong(usage.inputTokens());
+                out.writeLong(usage.outputTokens());
+                out.writeLong(usage.reasoningTokens());
+            }
+            out.writeInt(details.diagnostics().size());
+            for (Diagnostic diagnostic : details.diagnostics()) {
+                writeString(out, diagnostic.code().name());
+                writeString(out, diagnostic.severity().name());
+                writeString(out, diagnostic.message());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeString(DataOutputStream out, String text) throws IOException {
+        byte[] bytes = utf8(text);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    /**
+     * Reads the details after an item's content. A diagnostic whose code or severity this release does
+     * not know (one a later release wrote, or one since retired) is left out: it explains a reply, and the
+     * reply reads without it.
+     */
+    private static ReplyDetails readDetails(ByteBuffer in) {
+        String reasoning = getString(in);
+        Optional<Duration> reasoningTime = flag(in) ? Optional.of(Duration.ofSeconds(in.getLong(), in.getInt()))
+                : Optional.empty();
+        Optional<TokenUsage> usage = flag(in) ? Optional.of(new TokenUsage(in.getLong(), in.getLong(), in.getLong()))
+                : Optional.empty();
+        int count = in.getInt();
+        if (count < 0 || count > in.remaining()) {
+            throw new IllegalArgumentException("diagnostic count out of range");
+        }
+        List<Diagnostic> diagnostics = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Optional<DiagnosticCode> code = enumValue(DiagnosticCode.class, getString(in));
+            Optional<Severity> severity = enumValue(Severity.class, getString(in));
+            String message = getString(in);
+            if (code.isPresent() && severity.isPresent()) {
+                diagnostics.add(new Diagnostic(code.get(), severity.get(), message));
+            }
+        }
+        return new ReplyDetails(reasoning, reasoningTime, usage, diagnostics);
+    }
+
+    private static boolean flag(ByteBuffer in) {
+        byte flag = in.get();
+        if (flag != 0 && flag != 1) {
+            throw new IllegalArgumentException("not a flag");
+        }
+        return flag == 1;
     }
 
     static ByteBuffer progressBody(TurnId turn, String text) {
@@ -237,7 +336,11 @@ final class JournalFormat {
             String source = getString(in);
             TurnId turn = new TurnId(getString(in));
             String content = getString(in);
-            return new TranscriptItem(sequence, role, content, createdAt, source, status, turn);
+            ReplyDetails details = in.hasRemaining() ? readDetails(in) : ReplyDetails.NONE;
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException("bytes after the item");
+            }
+            return new TranscriptItem(sequence, role, content, createdAt, source, status, turn, details);
         } catch (RuntimeException malformed) {
             throw new IllegalArgumentException("malformed item record", malformed);
         }

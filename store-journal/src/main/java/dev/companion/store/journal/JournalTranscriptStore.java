@@ -359,6 +359,10 @@ final class JournalTranscriptStore implements TranscriptStore {
         lock.lock();
         try {
             checkWritable();
+            if (version == JournalFormat.VERSION_1 && batch.stream()
+                    .anyMatch(entry -> !JournalFormat.readableByVersion1(entry.at(0)))) {
+                upgradeHeader();
+            }
             Set<TurnId> replied = new HashSet<>();
             for (TranscriptEntry entry : batch) {
                 if (entry.role() == Role.ASSISTANT) {
@@ -493,8 +497,9 @@ final class JournalTranscriptStore implements TranscriptStore {
     }
 
     /**
-     * Rewrites a version 1 header as version 2 before the journal's first SUPERSEDE record. If this
-     * fails, the header may be either on disk: a version 2 journal without such records is as good.
+     * Rewrites a version 1 header as version 2 before the journal's first record the first release cannot
+     * read. If this fails, the header may be either on disk: a version 2 journal without such records is
+     * as good.
      */
     private void upgradeHeader() {
         try {
@@ -610,8 +615,7 @@ final class JournalTranscriptStore implements TranscriptStore {
     }
 
     private static TranscriptItem supersededCopy(TranscriptItem item) {
-        return new TranscriptItem(item.sequence(), item.role(), item.content(), item.createdAt(), item.source(),
-                ItemStatus.SUPERSEDED, item.turnId());
+        return item.withStatus(ItemStatus.SUPERSEDED);
     }
 
     @Override

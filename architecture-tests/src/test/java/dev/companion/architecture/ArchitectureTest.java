@@ -39,11 +39,12 @@ class ArchitectureTest {
     private static final String RUNTIME = "dev.companion.runtime..";
     private static final String PROMPTS = "dev.companion.prompts..";
     private static final String ADAPTERS = "dev.companion.adapter..";
+    private static final String STORES = "dev.companion.store..";
     private static final String CLI = "dev.companion.adapter.cli..";
     private static final String HTTP = "dev.companion.adapter.http..";
     private static final String LLM = "dev.companion.adapter.llm..";
     private static final String APP = "dev.companion.app..";
-    private static final String STORES = "dev.companion.store..";
+    private static final String JOURNAL = "dev.companion.store.journal..";
     private static final String POSTGRES = "dev.companion.store.postgres..";
 
     @ArchTest
@@ -72,6 +73,13 @@ class ArchitectureTest {
             .because("the prompt catalogue is resources behind a core port, nothing more");
 
     @ArchTest
+    static final ArchRule the_journal_store_depends_only_on_the_core = classes()
+            .that().resideInAPackage(JOURNAL)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(JOURNAL, CORE, "java..")
+            .because("the journal is the core's storage ports over plain files: the runtime, the other adapters "
+                    + "and the app must be able to leave it out or swap it");
+
+    @ArchTest
     static final ArchRule the_postgres_store_depends_only_on_the_core_and_its_database_libraries = classes()
             .that().resideInAPackage(POSTGRES)
             .should().onlyDependOnClassesThat().resideInAnyPackage(POSTGRES, CORE, "java..", "javax.sql..",
@@ -84,15 +92,13 @@ class ArchitectureTest {
             .matching("dev.companion.store.(*)..")
             .should().notDependOnEachOther()
             .allowEmptyShould(true)
-            .because("stores meet only through the core's ports, so the app can offer any one of them");
+            .because("each store is chosen on its own by the composition root, and passes the core's contracts alone");
 
     @ArchTest
-    static final ArchRule each_store_exposes_one_public_entry_type = classes()
-            .that().resideInAPackage(STORES).and().arePublic().and().areTopLevelClasses()
-            .should().haveFullyQualifiedName("dev.companion.store.postgres.PostgresConversationCatalog")
-            .allowEmptyShould(true)
-            .because("a store is opened through one entry type (its settings nested in it); the rest stays "
-                    + "package-private");
+    static final ArchRule adapters_do_not_depend_on_stores = noClasses()
+            .that().resideInAPackage(ADAPTERS)
+            .should().dependOnClassesThat().resideInAPackage(STORES)
+            .because("adapters reach the transcript through the core's ports; only the app picks a store");
 
     @ArchTest
     static final ArchRule adapters_do_not_depend_on_each_other = slices()
@@ -118,7 +124,7 @@ class ArchitectureTest {
             .adapter("cli", CLI)
             .adapter("http", HTTP)
             .adapter("llm", LLM)
-            .adapter("postgres", POSTGRES)
+            .adapter("stores", STORES)
             .withOptionalLayers(true)
             // The composition root is outside the rings on purpose: it news up every ring.
             .ignoreDependency(resideInAPackage(APP), alwaysTrue())
@@ -132,6 +138,15 @@ class ArchitectureTest {
             .orShould().haveFullyQualifiedName("dev.companion.adapter.cli.CompanionCommandLine")
             .because("an adapter is used through one entry type; everything else stays package-private, "
                     + "so its internals can change without breaking the composition root");
+
+    @ArchTest
+    static final ArchRule each_store_exposes_one_public_entry_type_and_its_failures = classes()
+            .that().resideInAPackage(STORES).and().arePublic().and().areTopLevelClasses()
+            .should().haveFullyQualifiedName("dev.companion.store.journal.JournalConversationCatalog")
+            .orShould().haveFullyQualifiedName("dev.companion.store.postgres.PostgresConversationCatalog")
+            .orShould().beAssignableTo(dev.companion.core.port.StorageException.class)
+            .because("the app opens a store through one entry type; the typed failures it throws (a locked data "
+                    + "directory, a damaged journal) are public so a host can tell them apart, the rest is internal");
 
     @ArchTest
     static final ArchRule undertow_stays_in_the_http_adapter = noClasses()

@@ -12,6 +12,7 @@ import dev.companion.core.model.fixture.LeakyProjection;
 import dev.companion.runtime.fixture.Chatty;
 import dev.companion.runtime.fixture.a.A;
 import dev.companion.runtime.fixture.b.B;
+import dev.companion.store.fixture.StoreUsingRuntime;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -26,7 +27,7 @@ class RulesCatchViolationsTest {
 
     private static final JavaClasses FIXTURES = new ClassFileImporter().importClasses(
             LeakyProjection.class, CoreUsingRuntime.class, Chatty.class, A.class, B.class,
-            StatusJson.class, CliUsingHttp.class, dev.companion.runtime.CompanionRuntime.class);
+            StatusJson.class, CliUsingHttp.class, StoreUsingRuntime.class, dev.companion.runtime.CompanionRuntime.class);
 
     @Test
     void a_projection_with_a_path_is_caught() {
@@ -65,6 +66,13 @@ class RulesCatchViolationsTest {
     @Test
     void an_adapter_using_another_is_caught() {
         assertThat(report(ArchitectureTest.adapters_do_not_depend_on_each_other)).contains("CliUsingHttp");
+    }
+
+    @Test
+    void a_store_using_the_runtime_is_caught_and_so_is_its_extra_public_type() {
+        assertThat(report(ArchitectureTest.stores_depend_only_on_the_core)).contains("StoreUsingRuntime");
+        assertThat(report(ArchitectureTest.each_store_exposes_one_public_entry_type_and_its_failures))
+                .contains("StoreUsingRuntime");
     }
 
     @Test

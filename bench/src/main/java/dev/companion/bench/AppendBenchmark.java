@@ -1,7 +1,8 @@
 package dev.companion.bench;
 
 import dev.companion.core.model.TranscriptItem;
-import dev.companion.runtime.JournalTranscriptStore;
+import dev.companion.core.port.TranscriptStore;
+import dev.companion.store.journal.JournalConversationCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -35,21 +36,23 @@ import java.util.concurrent.atomic.AtomicLong;
 public class AppendBenchmark {
 
     @Param({"GROUP", "EACH"})
-    public JournalTranscriptStore.Commit commit;
+    public JournalConversationCatalog.Commit commit;
 
-    private JournalTranscriptStore store;
+    private JournalConversationCatalog catalog;
+    private TranscriptStore store;
     private Path directory;
     private final AtomicLong counter = new AtomicLong();
 
     @Setup(Level.Trial)
     public void open() {
         directory = BenchJournals.freshDirectory("append-" + commit);
-        store = JournalTranscriptStore.open(directory, BenchJournals.options(commit));
+        catalog = JournalConversationCatalog.open(directory, BenchJournals.options(commit));
+        store = BenchJournals.defaultTranscript(catalog);
     }
 
     @TearDown(Level.Trial)
     public void close() {
-        store.close();
+        catalog.close();
         BenchJournals.delete(directory);
     }
 

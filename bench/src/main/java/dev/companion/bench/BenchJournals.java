@@ -1,10 +1,12 @@
 package dev.companion.bench;
 
+import dev.companion.core.model.ConversationId;
 import dev.companion.core.model.ItemStatus;
 import dev.companion.core.model.Role;
 import dev.companion.core.model.TranscriptEntry;
 import dev.companion.core.model.TurnId;
-import dev.companion.runtime.JournalTranscriptStore;
+import dev.companion.core.port.TranscriptStore;
+import dev.companion.store.journal.JournalConversationCatalog;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /** Where benchmark journals live (on a real disk, not a RAM file system), and how they are made. */
@@ -25,8 +28,16 @@ final class BenchJournals {
         return Path.of(System.getProperty("companion.bench.dir", "bench/target/bench-data")).toAbsolutePath();
     }
 
-    static JournalTranscriptStore.Options options(JournalTranscriptStore.Commit commit) {
-        return JournalTranscriptStore.Options.defaults().withCommit(commit).withProgressSyncInterval(Duration.ZERO);
+    static JournalConversationCatalog.Options options(JournalConversationCatalog.Commit commit) {
+        return JournalConversationCatalog.Options.defaults().withCommit(commit).withProgressSyncInterval(Duration.ZERO);
+    }
+
+    /** The default conversation's transcript in {@code catalog}, created when the directory is new. */
+    static TranscriptStore defaultTranscript(JournalConversationCatalog catalog) {
+        if (catalog.find(ConversationId.DEFAULT).isEmpty()) {
+            catalog.create(ConversationId.DEFAULT, Optional.empty(), Instant.ofEpochSecond(1_700_000_000L));
+        }
+        return catalog.transcript(ConversationId.DEFAULT);
     }
 
     static TranscriptEntry entry(long n) {
@@ -43,8 +54,9 @@ final class BenchJournals {
     /** A journal of {@code items} complete items, made once and reused by later runs and forks. */
     static Path longJournal(long items) {
         Path directory = root().resolve("journal-" + items);
-        try (JournalTranscriptStore store = JournalTranscriptStore.open(directory,
-                options(JournalTranscriptStore.Commit.GROUP))) {
+        try (JournalConversationCatalog catalog = JournalConversationCatalog.open(directory,
+                options(JournalConversationCatalog.Commit.GROUP))) {
+            TranscriptStore store = defaultTranscript(catalog);
             long size = store.size();
             int batch = 10_000;
             while (size < items) {
@@ -52,7 +64,7 @@ final class BenchJournals {
                 for (long n = size; n < Math.min(items, size + batch); n++) {
                     entries.add(entry(n));
                 }
-                store.appendAll(entries);
+                catalog.appendAll(ConversationId.DEFAULT, entries);
                 size = store.size();
             }
             if (size != items) {

@@ -1,6 +1,6 @@
 package dev.companion.bench;
 
-import dev.companion.runtime.JournalTranscriptStore;
+import dev.companion.store.journal.JournalConversationCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 public class OpenBenchmark {
 
     @Param({"FULL", "TAIL"})
-    public JournalTranscriptStore.Verification verification;
+    public JournalConversationCatalog.Verification verification;
 
     private Path directory;
 
@@ -38,9 +38,9 @@ public class OpenBenchmark {
 
     @Benchmark
     public long openAndClose() {
-        try (JournalTranscriptStore store = JournalTranscriptStore.open(directory,
-                BenchJournals.options(JournalTranscriptStore.Commit.GROUP).withVerification(verification))) {
-            return store.size();
+        try (JournalConversationCatalog catalog = JournalConversationCatalog.open(directory,
+                BenchJournals.options(JournalConversationCatalog.Commit.GROUP).withVerification(verification))) {
+            return BenchJournals.defaultTranscript(catalog).size();
         }
     }
 }

@@ -1,7 +1,8 @@
 package dev.companion.bench;
 
 import dev.companion.core.model.TranscriptItem;
-import dev.companion.runtime.JournalTranscriptStore;
+import dev.companion.core.port.TranscriptStore;
+import dev.companion.store.journal.JournalConversationCatalog;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,17 +34,19 @@ public class PageReadBenchmark {
     @Param({"0", "999950"})
     public long start;
 
-    private JournalTranscriptStore store;
+    private JournalConversationCatalog catalog;
+    private TranscriptStore store;
 
     @Setup(Level.Trial)
     public void open() {
-        store = JournalTranscriptStore.open(BenchJournals.longJournal(ITEMS),
-                BenchJournals.options(JournalTranscriptStore.Commit.GROUP));
+        catalog = JournalConversationCatalog.open(BenchJournals.longJournal(ITEMS),
+                BenchJournals.options(JournalConversationCatalog.Commit.GROUP));
+        store = BenchJournals.defaultTranscript(catalog);
     }
 
     @TearDown(Level.Trial)
     public void close() {
-        store.close();
+        catalog.close();
     }
 
     @Benchmark

@@ -55,6 +55,10 @@ public abstract class ConversationCatalogContract {
         return new TranscriptEntry(Role.USER, content, T0, "http", ItemStatus.ACCEPTED, new TurnId("turn-1"));
     }
 
+    private static TranscriptEntry reply(String content) {
+        return new TranscriptEntry(Role.ASSISTANT, content, T0, "offline", ItemStatus.COMPLETED, new TurnId("turn-1"));
+    }
+
     @Test
     void a_new_catalogue_holds_no_conversation() {
         assertThat(catalog.conversations()).isEmpty();
@@ -160,8 +164,11 @@ public abstract class ConversationCatalogContract {
         catalog.create(A, Optional.of("first"), T0);
         catalog.create(B, Optional.empty(), T0.plusSeconds(1));
         catalog.retitle(B, "second");
+        // Whole turns: a durable store recovers a turn left open as an interrupted reply at the reopen.
         catalog.transcript(A).append(user("kept a"));
+        catalog.transcript(A).append(reply("reply a"));
         catalog.transcript(B).append(user("kept b"));
+        catalog.transcript(B).append(reply("reply b"));
         catalog.create(new ConversationId("gone"), Optional.empty(), T0);
         catalog.delete(new ConversationId("gone"));
         catalog.close();
@@ -175,8 +182,10 @@ public abstract class ConversationCatalogContract {
         assertThat(catalog.conversations()).containsExactlyInAnyOrder(
                 new StoredConversation(A, Optional.of("first"), T0),
                 new StoredConversation(B, Optional.of("second"), T0.plusSeconds(1)));
-        assertThat(catalog.transcript(A).read(0, 10)).extracting(TranscriptItem::content).containsExactly("kept a");
-        assertThat(catalog.transcript(B).read(0, 10)).extracting(TranscriptItem::content).containsExactly("kept b");
+        assertThat(catalog.transcript(A).read(0, 10)).extracting(TranscriptItem::content)
+                .containsExactly("kept a", "reply a");
+        assertThat(catalog.transcript(B).read(0, 10)).extracting(TranscriptItem::content)
+                .containsExactly("kept b", "reply b");
     }
 
     @Test

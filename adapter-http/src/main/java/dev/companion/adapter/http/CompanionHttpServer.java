@@ -116,7 +116,10 @@ public final class CompanionHttpServer implements AutoCloseable {
                 // connection instead of keeping it forever; bodies are read without a worker thread.
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(settings.requestParseTimeout()))
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(settings.noRequestTimeout()))
-                .setServerOption(UndertowOptions.IDLE_TIMEOUT, millis(settings.idleTimeout()))
+                // The idle timeout is a read and a write timeout on each connection, which an event
+                // stream can switch off for reading (its client sends nothing while the server listens
+                // for it to close). Not UndertowOptions.IDLE_TIMEOUT: over HTTP/1.1 it only stands in
+                // for a read timeout that is switched off, so a live stream would be cut after all.
                 .setSocketOption(Options.READ_TIMEOUT, millis(settings.idleTimeout()))
                 .setSocketOption(Options.WRITE_TIMEOUT, millis(settings.idleTimeout()))
                 .setHandler(handlers(allowedHosts::get, settings.token(), routes))
@@ -205,6 +208,21 @@ public final class CompanionHttpServer implements AutoCloseable {
             throw new IllegalStateException("the server has not been started");
         }
         return routes.routes();
+    }
+
+    /**
+     * Waits until at most {@code streams} event streams are open, for tests that reconnect: the
+     * server frees a stream's slot once it has seen its client go, which no client can observe.
+     */
+    boolean awaitEventStreamsAtMost(int streams, Duration timeout) throws InterruptedException {
+        EventStream current;
+        synchronized (this) {
+            current = events;
+        }
+        if (current == null) {
+            throw new IllegalStateException("the server has not been started");
+        }
+        return current.awaitOpenAtMost(streams, timeout);
     }
 
     private static int millis(Duration duration) {

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Every route of the server, in one table: its method, its path template and its policy. The
@@ -34,11 +36,13 @@ import java.util.TreeMap;
  * <p>Paths are matched by Undertow's {@link PathTemplateMatcher}, which {@code RoutingHandler} is
  * built on; the table uses it directly so that one lookup gives both the route and, for a wrong
  * method, the {@code Allow} list, and so that the guards run before any route does. Undertow's
- * matcher is lenient in two ways this table is not: a {@code {name}} never matches an empty
- * segment, and a path with a trailing slash matches only a template that has one (or ends in
- * {@code *}).
+ * matcher is lenient in ways this table is not: here a {@code {name}} never matches an empty
+ * segment, and a path matches only if it is exactly its template filled in (no extra trailing
+ * slash, nothing after a decoded {@code ?}).
  */
 final class RouteTable {
+
+    private static final Pattern PARAMETER = Pattern.compile("\\{([^}]*)}");
 
     private final List<Route> routes;
     private final PathTemplateMatcher<Map<String, Entry>> matcher;
@@ -70,14 +74,27 @@ final class RouteTable {
         return new Match.Found(entry.route(), entry.chain(), result);
     }
 
+    /**
+     * Whether the path is the matched template with its parameters filled in, and no more: Undertow
+     * also matches an extra trailing slash, and stops reading a segment at a (decoded) {@code ?}.
+     */
     private static boolean exact(PathTemplateMatch result, String path) {
-        for (Map.Entry<String, String> parameter : result.getParameters().entrySet()) {
-            if (!parameter.getKey().equals("*") && parameter.getValue().isEmpty()) {
+        Map<String, String> parameters = result.getParameters();
+        Matcher names = PARAMETER.matcher(result.getMatchedTemplate());
+        StringBuilder expected = new StringBuilder();
+        while (names.find()) {
+            String value = parameters.get(names.group(1));
+            if (value == null || value.isEmpty()) {
                 return false;
             }
+            names.appendReplacement(expected, Matcher.quoteReplacement(value));
         }
-        String template = result.getMatchedTemplate();
-        return template.endsWith("*") || template.endsWith("/") || !path.endsWith("/");
+        names.appendTail(expected);
+        if (expected.charAt(expected.length() - 1) == '*') {
+            expected.setLength(expected.length() - 1);
+            expected.append(parameters.getOrDefault("*", ""));
+        }
+        return expected.toString().equals(path);
     }
 
     /**

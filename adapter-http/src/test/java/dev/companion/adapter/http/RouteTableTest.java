@@ -48,7 +48,8 @@ class RouteTableTest {
 
         for (String path : new String[] {"/api/conversations/", "/api/conversations//status",
                 "/api/conversations/c-1/", "/api/conversations/c-1/status/", "/api/conversations/c-1/other",
-                "/api/conversations/c-1/status/more", "/api/conversationsx", "/api"}) {
+                "/api/conversations/c-1/status/more", "/api/conversationsx", "/api", "/api/conversations/c-1?x",
+                "/api/conversations/c-1?x/status", "/api/conversations/c-1/status?"}) {
             assertThat(table.match("GET", path)).as(path).isInstanceOf(RouteTable.Match.NotFound.class);
         }
     }
@@ -62,6 +63,8 @@ class RouteTableTest {
                         .isEqualTo("/api/conversations/default"));
         assertThat(table.match("GET", "/files/a/b.js")).isInstanceOfSatisfying(RouteTable.Match.Found.class,
                 found -> assertThat(found.path().getParameters()).containsEntry("*", "a/b.js"));
+        assertThat(table.match("GET", "/files/")).isInstanceOf(RouteTable.Match.Found.class);
+        assertThat(table.match("GET", "/files")).isInstanceOf(RouteTable.Match.NotFound.class);
     }
 
     @Test

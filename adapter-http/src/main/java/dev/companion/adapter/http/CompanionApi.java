@@ -132,8 +132,7 @@ final class CompanionApi {
 
     void send(HttpServerExchange exchange) throws InterruptedException {
         boolean wait = flag(exchange.getQueryParameters(), "wait");
-        RequestBodies.checkDeclaredLength(exchange);
-        RequestBodies.requireJson(exchange);
+        // The route is declared with a JSON body: the guards have checked its type and length.
         JsonNode body = Json.read(RequestBodies.readUtf8(exchange));
         if (!body.isObject()) {
             throw Rejection.malformedJson("The body must be a JSON object with a \"content\" string.");
@@ -179,17 +178,11 @@ final class CompanionApi {
     }
 
     void cancel(HttpServerExchange exchange) {
-        RequestBodies.checkDeclaredLength(exchange);
         Optional<TurnId> turn = Optional.empty();
         Optional<String> reason = Optional.empty();
-        if (RequestBodies.hasBody(exchange)) {
-            RequestBodies.requireJson(exchange);
-        }
+        // The body is optional; when there is one, the guards have checked it is JSON.
         String text = RequestBodies.readUtf8(exchange);
         if (!text.isEmpty()) {
-            if (exchange.getRequestHeaders().getFirst(io.undertow.util.Headers.CONTENT_TYPE) == null) {
-                RequestBodies.requireJson(exchange);
-            }
             JsonNode body = Json.read(text);
             if (!body.isObject()) {
                 throw Rejection.malformedJson("The body, when given, must be a JSON object.");

@@ -9,7 +9,6 @@ import dev.companion.core.model.DiagnosticCode;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.HttpContinueReadHandler;
 import org.xnio.Options;
 
@@ -19,9 +18,11 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The Companion's HTTP server: the JSON API, the event stream (SSE), the console's static files and the guards that make
@@ -64,6 +65,7 @@ public final class CompanionHttpServer implements AutoCloseable {
     private final AtomicReference<AllowedHosts> allowedHosts = new AtomicReference<>();
     private Undertow undertow;
     private EventStream events;
+    private RouteTable routes;
     private InetSocketAddress bound;
 
     private CompanionHttpServer(Settings settings) {
@@ -105,6 +107,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         }
         events = new EventStream(settings.companion(), settings.eventKeepAlive(), settings.eventQueueCapacity(),
                 settings.maxEventStreams());
+        routes = routeTable(events);
         Undertow server = Undertow.builder()
                 .addHttpListener(settings.port(), settings.host())
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, RequestBodies.MAX_DRAIN_BYTES)
@@ -113,10 +116,13 @@ public final class CompanionHttpServer implements AutoCloseable {
                 // connection instead of keeping it forever; bodies are read without a worker thread.
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(settings.requestParseTimeout()))
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(settings.noRequestTimeout()))
-                .setServerOption(UndertowOptions.IDLE_TIMEOUT, millis(settings.idleTimeout()))
+                // The idle timeout is a read and a write timeout on each connection, which an event
+                // stream can switch off for reading (its client sends nothing while the server listens
+                // for it to close). Not UndertowOptions.IDLE_TIMEOUT: over HTTP/1.1 it only stands in
+                // for a read timeout that is switched off, so a live stream would be cut after all.
                 .setSocketOption(Options.READ_TIMEOUT, millis(settings.idleTimeout()))
                 .setSocketOption(Options.WRITE_TIMEOUT, millis(settings.idleTimeout()))
-                .setHandler(handlers())
+                .setHandler(handlers(allowedHosts::get, settings.token(), routes))
                 .build();
         try {
             server.start();
@@ -124,6 +130,7 @@ public final class CompanionHttpServer implements AutoCloseable {
             server.stop();
             events.close();
             events = null;
+            routes = null;
             throw startFailure(e);
         }
         undertow = server;
@@ -159,37 +166,63 @@ public final class CompanionHttpServer implements AutoCloseable {
         }
     }
 
-    private HttpHandler handlers() {
-        CompanionApi api = new CompanionApi(settings.companion(), settings.workers(), settings.waitLimit(), "sse");
-        ConsoleFiles console = new ConsoleFiles(settings.consoleLoader(), settings.consolePrefix());
-        Router router = new Router()
-                .route("GET", "/api/companion/status", onWorker(api::status))
-                .route("GET", "/api/companion/transcript", onWorker(api::transcript))
-                .route("GET", "/api/companion/transcript/export", onWorker(api::export))
-                .route("POST", "/api/companion/messages", onWorker(api::send))
-                .route("POST", "/api/companion/cancel", onWorker(api::cancel))
-                .route("GET", "/api/companion/events", onWorker(events.handler()))
-                .route("GET", "/api/workers", onWorker(api::workers))
-                .route("GET", "/", onWorker(ConsoleFiles.redirectToConsole()))
-                .route("GET", ConsoleFiles.PATH, onWorker(console.index()))
-                .route("HEAD", ConsoleFiles.PATH, onWorker(console.index()))
-                .routePrefix("GET", ConsoleFiles.PATH + "/", onWorker(console.file()))
-                .routePrefix("HEAD", ConsoleFiles.PATH + "/", onWorker(console.file()))
-                .routePrefix("GET", ConsoleFiles.VENDOR_PATH + "/", onWorker(console.vendorFile()))
-                .routePrefix("HEAD", ConsoleFiles.VENDOR_PATH + "/", onWorker(console.vendorFile()));
-        HttpHandler guarded = new RequestGuard(allowedHosts::get, settings.token(), router);
-        // The guards and the router run on the IO thread (they never block) and their refusals are
-        // answered there; a route runs on a worker only once its whole body has arrived.
-        return new SecurityHeaders(new HttpContinueReadHandler(new FailureHandler(guarded)));
+    /**
+     * The whole handler chain in front of the routes. The guards run on the IO thread (they never
+     * block) and their refusals are answered there; a route runs on a worker only once its whole
+     * body has arrived.
+     */
+    static HttpHandler handlers(Supplier<AllowedHosts> allowedHosts, Optional<AccessToken> token, RouteTable routes) {
+        return new SecurityHeaders(new HttpContinueReadHandler(new FailureHandler(
+                new RequestGuard(allowedHosts, token, routes))));
     }
 
     /**
-     * A route's handler on a worker thread, with the body already read: a client that sends half a
-     * body holds no worker while the rest fails to come. The failure handler sits inside the
-     * blocking handler so that it sees what the route throws.
+     * Every route the server has, each with its policy: guarded (Host, Origin, the token, body
+     * limits and type) unless declared public. A route added anywhere else does not exist.
      */
-    private static HttpHandler onWorker(HttpHandler route) {
-        return new BodyReader(new BlockingHandler(new FailureHandler(route)));
+    private RouteTable routeTable(EventStream events) {
+        CompanionApi api = new CompanionApi(settings.companion(), settings.workers(), settings.waitLimit(), "sse");
+        ConsoleFiles console = new ConsoleFiles(settings.consoleLoader(), settings.consolePrefix());
+        return RouteTable.builder()
+                .guarded("GET", "/api/companion/status", api::status)
+                .guarded("GET", "/api/companion/transcript", api::transcript)
+                .guarded("GET", "/api/companion/transcript/export", api::export)
+                .guarded("POST", "/api/companion/messages", Route.Body.JSON, api::send)
+                .guarded("POST", "/api/companion/cancel", Route.Body.OPTIONAL_JSON, api::cancel)
+                .guarded("GET", "/api/companion/events", events.handler())
+                .guarded("GET", "/api/workers", api::workers)
+                // The console's files hold no secret, and a browser cannot send a token for them.
+                .publicRead("GET", "/", ConsoleFiles.redirectToConsole())
+                .publicRead("GET", ConsoleFiles.PATH, console.index())
+                .publicRead("HEAD", ConsoleFiles.PATH, console.index())
+                .publicRead("GET", ConsoleFiles.PATH + "/*", console.file())
+                .publicRead("HEAD", ConsoleFiles.PATH + "/*", console.file())
+                .publicRead("GET", ConsoleFiles.VENDOR_PATH + "/*", console.vendorFile())
+                .publicRead("HEAD", ConsoleFiles.VENDOR_PATH + "/*", console.vendorFile())
+                .build();
+    }
+
+    /** The routes served, for tests that check every one of them. @throws IllegalStateException before {@link #start()} */
+    synchronized List<Route> routes() {
+        if (routes == null) {
+            throw new IllegalStateException("the server has not been started");
+        }
+        return routes.routes();
+    }
+
+    /**
+     * Waits until at most {@code streams} event streams are open, for tests that reconnect: the
+     * server frees a stream's slot once it has seen its client go, which no client can observe.
+     */
+    boolean awaitEventStreamsAtMost(int streams, Duration timeout) throws InterruptedException {
+        EventStream current;
+        synchronized (this) {
+            current = events;
+        }
+        if (current == null) {
+            throw new IllegalStateException("the server has not been started");
+        }
+        return current.awaitOpenAtMost(streams, timeout);
     }
 
     private static int millis(Duration duration) {

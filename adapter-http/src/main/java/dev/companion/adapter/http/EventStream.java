@@ -6,14 +6,19 @@ import dev.companion.core.event.EventListener;
 import dev.companion.core.event.Subscription;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
+import io.undertow.server.AbstractServerConnection;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import org.xnio.IoUtils;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
+import org.xnio.conduits.ConduitStreamSourceChannel;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -26,7 +31,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,7 +50,8 @@ import java.util.function.Supplier;
  * split or forge a frame.
  *
  * <p>A reader that disconnects only ends its own subscription: the turn goes on and is stored;
- * only {@code cancel} stops it.
+ * only {@code cancel} stops it. The server listens on the connection for the reader closing it and
+ * frees its slot at once, so a reader that reconnects at once finds its place.
  */
 final class EventStream implements AutoCloseable {
 
@@ -63,7 +68,8 @@ final class EventStream implements AutoCloseable {
     private final Duration keepAlive;
     private final int capacity;
     private final int maxStreams;
-    private final Semaphore slots;
+    /** Streams open now, at most {@code maxStreams}; guarded by {@code this}, waited on by tests. */
+    private int openStreams;
     private final ThreadPoolExecutor writers;
     private final ScheduledExecutorService watchdog =
             Executors.newSingleThreadScheduledExecutor(daemonThreads("companion-events-watchdog"));
@@ -74,7 +80,6 @@ final class EventStream implements AutoCloseable {
         this.keepAlive = keepAlive;
         this.capacity = capacity;
         this.maxStreams = maxStreams;
-        this.slots = new Semaphore(maxStreams);
         // One thread per open stream, never more than the streams allowed; a stream accepted while
         // the thread of one just ended is still on its way back waits in the queue for a moment.
         this.writers = new ThreadPoolExecutor(maxStreams, maxStreams, 30, TimeUnit.SECONDS,
@@ -85,7 +90,7 @@ final class EventStream implements AutoCloseable {
     HttpHandler handler() {
         return exchange -> {
             long cursor = resumeCursor(exchange);
-            if (!slots.tryAcquire()) {
+            if (!takeSlot()) {
                 throw new Rejection(503, Diagnostic.error(DiagnosticCode.EVENT_STREAMS_FULL, "The server already "
                         + "serves " + maxStreams + " event streams; close one, or try again later."),
                         Map.of("Retry-After", Integer.toString(RETRY_AFTER_SECONDS)));
@@ -95,10 +100,35 @@ final class EventStream implements AutoCloseable {
                 try {
                     new Connection(streaming, cursor).run();
                 } finally {
-                    slots.release();
+                    releaseSlot();
                 }
             });
         };
+    }
+
+    private synchronized boolean takeSlot() {
+        if (openStreams >= maxStreams) {
+            return false;
+        }
+        openStreams++;
+        return true;
+    }
+
+    private synchronized void releaseSlot() {
+        openStreams--;
+        notifyAll();
+    }
+
+    /** Waits until at most {@code streams} streams are open; false if that did not happen in time. */
+    synchronized boolean awaitOpenAtMost(int streams, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (long remaining = timeout.toNanos(); openStreams > streams; remaining = deadline - System.nanoTime()) {
+            if (remaining <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, remaining);
+        }
+        return true;
     }
 
     /** Where to resume: {@code Last-Event-ID} (a browser's reconnect), else {@code ?cursor=}, else now. */
@@ -141,6 +171,7 @@ final class EventStream implements AutoCloseable {
         void run() {
             open.add(this);
             exchange.getConnection().addCloseListener(connection -> stop());
+            watchForClose();
             Subscription subscription = null;
             try {
                 exchange.setStatusCode(200);
@@ -175,6 +206,51 @@ final class EventStream implements AutoCloseable {
                 open.remove(this);
                 IoUtils.safeClose(exchange.getConnection());
             }
+        }
+
+        /**
+         * Listens on the connection for the client closing it. A stream's client sends nothing after
+         * its request, so otherwise the server would learn that it has gone only when a write fails,
+         * up to a keep-alive period later, and its slot would stay taken until then. Once the request
+         * is read nobody else reads this connection (it is not reused after the stream); anything
+         * more the client sends is not part of the stream and is thrown away.
+         */
+        private void watchForClose() {
+            // Only a request without a body: after one, the channel would end with the body, not the connection.
+            if (!(exchange.getConnection() instanceof AbstractServerConnection connection)
+                    || !exchange.isRequestComplete() || RequestBodies.hasBody(exchange)) {
+                return; // then the next failed write ends the stream, as it always would
+            }
+            StreamConnection channel = connection.getChannel();
+            ConduitStreamSourceChannel source = channel.getSourceChannel();
+            ByteBuffer discard = ByteBuffer.allocate(256);
+            connection.getIoThread().execute(() -> {
+                try {
+                    // Listening is not waiting for a request: no read timeout. The write timeout and
+                    // the watchdog still cut a client that stops reading.
+                    channel.setOption(Options.READ_TIMEOUT, 0);
+                } catch (IOException e) {
+                    clientGone();
+                    return;
+                }
+                source.getReadSetter().set(readable -> {
+                    try {
+                        discard.clear();
+                        if (readable.read(discard) < 0) {
+                            clientGone();
+                        }
+                    } catch (IOException e) {
+                        clientGone();
+                    }
+                });
+                source.resumeReads();
+            });
+        }
+
+        /** Ends the stream at once: the writer stops waiting, a write in progress fails, the slot is freed. */
+        private void clientGone() {
+            stop();
+            IoUtils.safeClose(exchange.getConnection());
         }
 
         private void drain(OutputStream out) throws IOException, InterruptedException {

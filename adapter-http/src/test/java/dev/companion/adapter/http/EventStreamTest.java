@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -397,15 +396,11 @@ class EventStreamTest {
             ResponseRules.assertSafeHeaders("503", third.headers());
             assertThat(fixture.get("/api/companion/status").statusCode()).as("the rest of the API answers").isEqualTo(200);
 
-            // The server notices the closed stream at its next keep-alive and frees the slot; no
-            // client can see that sooner, so this polls, with a deadline.
+            // The server frees the slot once it sees the client go, which no client can observe:
+            // the test waits for the server's count, with a deadline.
             first.close();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            assertThat(fixture.server.awaitEventStreamsAtMost(1, Duration.ofSeconds(10))).isTrue();
             Optional<EventStreamClient> fourth = EventStreamClient.openUnlessFull(fixture, "/api/companion/events");
-            while (fourth.isEmpty() && System.nanoTime() < deadline) {
-                TimeUnit.MILLISECONDS.sleep(20);
-                fourth = EventStreamClient.openUnlessFull(fixture, "/api/companion/events");
-            }
             assertThat(fourth).as("a stream is accepted once one has closed").isPresent();
             try (EventStreamClient accepted = fourth.get()) {
                 assertThat(accepted.next().retry()).isEqualTo("2000");
@@ -415,6 +410,42 @@ class EventStreamTest {
             }
         } finally {
             first.close();
+        }
+    }
+
+    @Test
+    void a_closed_stream_frees_its_slot_at_once_so_as_many_clients_can_reconnect() throws Exception {
+        fixture.close();
+        // A keep-alive far longer than the wait below: only noticing the close itself frees a slot in time.
+        fixture = Fixture.configured(builder -> builder.maxEventStreams(4).eventKeepAlive(Duration.ofSeconds(50)));
+        List<EventStreamClient> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                streams.add(EventStreamClient.open(fixture, "/api/companion/events"));
+            }
+            assertThat(EventStreamClient.openUnlessFull(fixture, "/api/companion/events")).as("the cap").isEmpty();
+
+            for (int i = 0; i < 3; i++) {
+                streams.remove(0).close();
+            }
+            assertThat(fixture.server.awaitEventStreamsAtMost(1, Duration.ofSeconds(10)))
+                    .as("the closed streams' slots are free long before a keep-alive is due").isTrue();
+            for (int i = 0; i < 3; i++) {
+                EventStreamClient again = EventStreamClient.open(fixture, "/api/companion/events");
+                streams.add(again);
+                assertThat(again.next().retry()).isEqualTo("2000");
+            }
+            assertThat(EventStreamClient.openUnlessFull(fixture, "/api/companion/events")).as("the cap").isEmpty();
+
+            fixture.exchange("to everyone", "hello all");
+            for (EventStreamClient stream : streams) {
+                assertThat(stream.eventsThrough(EventStreamTest::backToReady)).extracting(SseFrames.Frame::event)
+                        .contains("turn_completed");
+            }
+        } finally {
+            for (EventStreamClient stream : streams) {
+                stream.close();
+            }
         }
     }
 

@@ -1,14 +1,18 @@
 package dev.companion.adapter.http;
 
 import dev.companion.core.Companion;
+import dev.companion.core.Conversations;
 import dev.companion.core.ListWorkersUseCase;
 import dev.companion.core.model.CompanionException;
 import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.ConversationId;
+import dev.companion.core.model.ConversationNotFoundException;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.HttpContinueReadHandler;
 import org.xnio.Options;
 
@@ -31,7 +35,7 @@ import java.util.function.Supplier;
  *
  * <pre>{@code
  * try (CompanionHttpServer server = CompanionHttpServer.builder()
- *         .companion(runtime.companion()).workers(runtime)
+ *         .conversations(runtime.conversations()).workers(runtime)
  *         .port(8080).build()) {
  *     server.start();               // throws CompanionException (port_in_use) for a busy port
  *     System.out.println(server.baseUri().resolve("/console"));
@@ -77,7 +81,7 @@ public final class CompanionHttpServer implements AutoCloseable {
     }
 
     /**
-     * A Companion on the server at {@code base} (e.g. {@code http://127.0.0.1:8765/}), driven over
+     * The default conversation on the server at {@code base} (e.g. {@code http://127.0.0.1:8765/}), driven over
      * this API: the same ports as an in-process one, events included (followed over the event
      * stream, resuming with {@code Last-Event-ID} after a dropped connection). A server that does
      * not answer is a {@link CompanionException} with {@code server_unreachable}; a refusal carries
@@ -87,6 +91,18 @@ public final class CompanionHttpServer implements AutoCloseable {
      */
     public static Companion client(URI base, Optional<String> accessToken) {
         return new HttpCompanion(base, accessToken);
+    }
+
+    /**
+     * The conversations on the server at {@code base}, driven over this API: list, create, rename,
+     * delete, open one as a {@link Companion}, and follow every conversation's events. An unknown
+     * conversation is a {@link dev.companion.core.model.ConversationNotFoundException}; otherwise as
+     * {@link #client}.
+     *
+     * @param accessToken the server's access token, when it requires one
+     */
+    public static Conversations conversationsClient(URI base, Optional<String> accessToken) {
+        return new HttpConversations(new HttpTransport(base, accessToken));
     }
 
     /** The workers of the server at {@code base}, listed over this API; see {@link #client}. */
@@ -105,8 +121,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         if (undertow != null) {
             throw new IllegalStateException("the server has already been started");
         }
-        events = new EventStream(settings.companion(), settings.eventKeepAlive(), settings.eventQueueCapacity(),
-                settings.maxEventStreams());
+        events = new EventStream(settings.eventKeepAlive(), settings.eventQueueCapacity(), settings.maxEventStreams());
         routes = routeTable(events);
         Undertow server = Undertow.builder()
                 .addHttpListener(settings.port(), settings.host())
@@ -181,16 +196,25 @@ public final class CompanionHttpServer implements AutoCloseable {
      * limits and type) unless declared public. A route added anywhere else does not exist.
      */
     private RouteTable routeTable(EventStream events) {
-        CompanionApi api = new CompanionApi(settings.companion(), settings.workers(), settings.waitLimit(), "sse");
+        Conversations conversations = settings.conversations();
+        CompanionApi api = new CompanionApi(conversations, settings.workers(), settings.waitLimit(), "sse");
+        ConversationsApi list = new ConversationsApi(conversations);
         ConsoleFiles console = new ConsoleFiles(settings.consoleLoader(), settings.consolePrefix());
-        return RouteTable.builder()
-                .guarded("GET", "/api/companion/status", api::status)
-                .guarded("GET", "/api/companion/transcript", api::transcript)
-                .guarded("GET", "/api/companion/transcript/export", api::export)
-                .guarded("POST", "/api/companion/messages", Route.Body.JSON, api::send)
-                .guarded("POST", "/api/companion/cancel", Route.Body.OPTIONAL_JSON, api::cancel)
-                .guarded("GET", "/api/companion/events", events.handler())
+        RouteTable.Builder routes = RouteTable.builder();
+        // One conversation's routes, twice: the default one as earlier releases had it, and any by id.
+        conversationRoutes(routes, "/api/companion", api, api.defaultConversation());
+        routes.guarded("GET", "/api/companion/events", events.handler(exchange -> EventStream.Source.all(
+                conversations.open(ConversationId.DEFAULT))));
+        routes.guarded("GET", "/api/conversations", list::list)
+                .guarded("POST", "/api/conversations", list::create)
+                .guarded("GET", "/api/conversations/{id}", list::get)
+                .guarded("PATCH", "/api/conversations/{id}", Route.Body.JSON, list::rename)
+                .guarded("DELETE", "/api/conversations/{id}", list::delete);
+        conversationRoutes(routes, "/api/conversations/{id}", api, api.conversationInPath());
+        return routes
+                .guarded("GET", "/api/events", events.handler(exchange -> everyConversation(exchange, conversations)))
                 .guarded("GET", "/api/workers", api::workers)
+                .guarded("GET", OpenApiDocument.PATH, OpenApiDocument.handler())
                 // The console's files hold no secret, and a browser cannot send a token for them.
                 .publicRead("GET", "/", ConsoleFiles.redirectToConsole())
                 .publicRead("GET", ConsoleFiles.PATH, console.index())
@@ -200,6 +224,34 @@ public final class CompanionHttpServer implements AutoCloseable {
                 .publicRead("GET", ConsoleFiles.VENDOR_PATH + "/*", console.vendorFile())
                 .publicRead("HEAD", ConsoleFiles.VENDOR_PATH + "/*", console.vendorFile())
                 .build();
+    }
+
+    private static void conversationRoutes(RouteTable.Builder routes, String prefix, CompanionApi api,
+                                           CompanionApi.Scope scope) {
+        routes.guarded("GET", prefix + "/status", api.status(scope))
+                .guarded("GET", prefix + "/transcript", api.transcript(scope))
+                .guarded("GET", prefix + "/transcript/export", api.export(scope))
+                .guarded("POST", prefix + "/messages", Route.Body.JSON, api.send(scope))
+                .guarded("POST", prefix + "/regenerate", Route.Body.OPTIONAL_JSON, api.regenerate(scope))
+                .guarded("POST", prefix + "/edit", Route.Body.JSON, api.edit(scope))
+                .guarded("POST", prefix + "/cancel", Route.Body.OPTIONAL_JSON, api.cancel(scope));
+    }
+
+    /**
+     * {@code /api/events}: every conversation's events, or with {@code ?conversation=ID} those of
+     * one conversation (its turns and states, and its renaming and deletion). An unknown
+     * conversation is 404 before the stream starts.
+     */
+    private static EventStream.Source everyConversation(HttpServerExchange exchange, Conversations conversations) {
+        Optional<String> narrowed = CompanionApi.single(exchange.getQueryParameters(), "conversation");
+        if (narrowed.isEmpty()) {
+            return EventStream.Source.all(conversations);
+        }
+        ConversationId id = ConversationId.parse(narrowed.get());
+        if (conversations.get(id).isEmpty()) {
+            throw new ConversationNotFoundException(id);
+        }
+        return new EventStream.Source(conversations, event -> event.conversationId().equals(id));
     }
 
     /** The routes served, for tests that check every one of them. @throws IllegalStateException before {@link #start()} */
@@ -243,15 +295,15 @@ public final class CompanionHttpServer implements AutoCloseable {
     }
 
     /** What a server is built from; checked by the builder. */
-    record Settings(Companion companion, ListWorkersUseCase workers, String host, int port, boolean wildcard,
+    record Settings(Conversations conversations, ListWorkersUseCase workers, String host, int port, boolean wildcard,
                     Optional<AccessToken> token, ClassLoader consoleLoader, String consolePrefix,
                     Duration waitLimit, Duration eventKeepAlive, int eventQueueCapacity, int maxEventStreams,
                     Duration requestParseTimeout, Duration noRequestTimeout, Duration idleTimeout) {
     }
 
-    /** Configures a server. The Companion and its workers are required; the rest has safe defaults. */
+    /** Configures a server. The conversations and the workers are required; the rest has safe defaults. */
     public static final class Builder {
-        private Companion companion;
+        private Conversations conversations;
         private ListWorkersUseCase workers;
         private String host = DEFAULT_HOST;
         private int port;
@@ -269,8 +321,12 @@ public final class CompanionHttpServer implements AutoCloseable {
         private Builder() {
         }
 
-        public Builder companion(Companion companion) {
-            this.companion = Objects.requireNonNull(companion, "companion");
+        /**
+         * The conversations served: {@code /api/conversations/*} and {@code /api/events}, and the
+         * default one as {@code /api/companion/*}.
+         */
+        public Builder conversations(Conversations conversations) {
+            this.conversations = Objects.requireNonNull(conversations, "conversations");
             return this;
         }
 
@@ -366,7 +422,7 @@ public final class CompanionHttpServer implements AutoCloseable {
          *                                  or the host is not an address
          */
         public CompanionHttpServer build() {
-            Objects.requireNonNull(companion, "companion is required");
+            Objects.requireNonNull(conversations, "conversations are required");
             Objects.requireNonNull(workers, "workers is required");
             String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
             InetAddress address = resolve(literal);
@@ -379,7 +435,7 @@ public final class CompanionHttpServer implements AutoCloseable {
                 throw new IllegalArgumentException("Binding " + host + " would expose the Companion beyond this "
                         + "machine: set an access token, or bind 127.0.0.1.");
             }
-            return new CompanionHttpServer(new Settings(companion, workers, literal, port,
+            return new CompanionHttpServer(new Settings(conversations, workers, literal, port,
                     address.isAnyLocalAddress(), token, consoleLoader, consolePrefix, waitLimit, eventKeepAlive,
                     eventQueueCapacity, maxEventStreams, requestParseTimeout, noRequestTimeout, idleTimeout));
         }

@@ -34,10 +34,14 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /api/companion/events}: the Companion's events as Server-Sent Events.
+ * The event streams as Server-Sent Events: {@code GET /api/events} (every conversation's events, or
+ * one conversation's with {@code ?conversation=}) and {@code GET /api/companion/events} (the default
+ * conversation's, as earlier releases had it). Each stream reads a {@link Source}, chosen per request.
  *
  * <p>Each connection has its own bounded queue and its own writer thread, from a pool of at most
  * {@code maxStreams}; one stream more is refused with 503 {@code event_streams_full} and
@@ -64,7 +68,6 @@ final class EventStream implements AutoCloseable {
     private static final HttpString ACCEL_BUFFERING = new HttpString("X-Accel-Buffering");
     private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
 
-    private final ObserveEventsUseCase events;
     private final Duration keepAlive;
     private final int capacity;
     private final int maxStreams;
@@ -75,8 +78,7 @@ final class EventStream implements AutoCloseable {
             Executors.newSingleThreadScheduledExecutor(daemonThreads("companion-events-watchdog"));
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
 
-    EventStream(ObserveEventsUseCase events, Duration keepAlive, int capacity, int maxStreams) {
-        this.events = events;
+    EventStream(Duration keepAlive, int capacity, int maxStreams) {
         this.keepAlive = keepAlive;
         this.capacity = capacity;
         this.maxStreams = maxStreams;
@@ -87,9 +89,26 @@ final class EventStream implements AutoCloseable {
         this.writers.allowCoreThreadTimeOut(true);
     }
 
-    HttpHandler handler() {
+    /**
+     * What one stream reads: the events and cursors of a port, narrowed by a filter. Resuming is by
+     * the port's cursors; events the filter leaves out are skipped, so a cursor a reader received
+     * resumes just as well.
+     */
+    record Source(ObserveEventsUseCase events, Predicate<CompanionEvent> filter) {
+        static Source all(ObserveEventsUseCase events) {
+            return new Source(events, event -> true);
+        }
+    }
+
+    /**
+     * A stream of the events {@code source} finds for each request. The source and the cursor are
+     * checked before the stream starts, so a refusal (an unknown conversation, a bad cursor) is an
+     * ordinary JSON answer.
+     */
+    HttpHandler handler(Function<HttpServerExchange, Source> source) {
         return exchange -> {
-            long cursor = resumeCursor(exchange);
+            Source events = source.apply(exchange);
+            long cursor = resumeCursor(exchange, events.events());
             if (!takeSlot()) {
                 throw new Rejection(503, Diagnostic.error(DiagnosticCode.EVENT_STREAMS_FULL, "The server already "
                         + "serves " + maxStreams + " event streams; close one, or try again later."),
@@ -98,7 +117,7 @@ final class EventStream implements AutoCloseable {
             // The stream holds a thread of its own, not one of the server's workers.
             exchange.dispatch(writers, (HttpHandler) streaming -> {
                 try {
-                    new Connection(streaming, cursor).run();
+                    new Connection(streaming, events, cursor).run();
                 } finally {
                     releaseSlot();
                 }
@@ -132,7 +151,7 @@ final class EventStream implements AutoCloseable {
     }
 
     /** Where to resume: {@code Last-Event-ID} (a browser's reconnect), else {@code ?cursor=}, else now. */
-    private long resumeCursor(HttpServerExchange exchange) {
+    private static long resumeCursor(HttpServerExchange exchange, ObserveEventsUseCase events) {
         String lastEventId = exchange.getRequestHeaders().getFirst(LAST_EVENT_ID);
         if (lastEventId != null && !lastEventId.isBlank()) {
             return CompanionApi.digits(lastEventId.trim(), "Last-Event-ID");
@@ -152,6 +171,7 @@ final class EventStream implements AutoCloseable {
     private final class Connection implements EventListener {
 
         private final HttpServerExchange exchange;
+        private final Source source;
         private final long cursor;
         /** The replay of a resume, taken whole and written first. */
         private final Deque<Supplier<byte[]>> replay = new ArrayDeque<>();
@@ -163,8 +183,9 @@ final class EventStream implements AutoCloseable {
         private volatile long writingSince;
         private ScheduledFuture<?> stuckCheck;
 
-        Connection(HttpServerExchange exchange, long cursor) {
+        Connection(HttpServerExchange exchange, Source source, long cursor) {
             this.exchange = exchange;
+            this.source = source;
             this.cursor = cursor;
         }
 
@@ -185,7 +206,7 @@ final class EventStream implements AutoCloseable {
                 synchronized (this) {
                     replaying = true;
                 }
-                subscription = events.subscribe(cursor, this);
+                subscription = source.events().subscribe(cursor, this);
                 synchronized (this) {
                     replaying = false;
                 }
@@ -297,13 +318,16 @@ final class EventStream implements AutoCloseable {
 
         @Override
         public void onEvent(CompanionEvent event) {
+            if (!source.filter().test(event)) {
+                return;
+            }
             // Serialized later, on the writer's thread: the runtime's thread only queues the event.
             offer(() -> frame(Long.toString(event.cursor()), event.name(), Json.write(Wire.event(event))));
         }
 
         @Override
         public void onReset(long latestCursor) {
-            offer(() -> frame(Long.toString(latestCursor), "reset", Json.write(Wire.ResetJson.of(latestCursor))));
+            offer(() -> frame(Long.toString(latestCursor), Wire.RESET, Json.write(Wire.ResetJson.of(latestCursor))));
         }
 
         /** Called on the runtime's thread: append and return, never wait. */
@@ -347,10 +371,10 @@ final class EventStream implements AutoCloseable {
         }
 
         private byte[] droppedFrame() {
-            Wire.DroppedJson dropped = new Wire.DroppedJson("dropped", List.of(Wire.DiagnosticJson.of(
+            Wire.DroppedJson dropped = new Wire.DroppedJson(Wire.DROPPED, List.of(Wire.DiagnosticJson.of(
                     Diagnostic.warning(DiagnosticCode.EVENTS_DROPPED, "This reader fell more than " + capacity
                             + " events behind and was disconnected; reconnect with the last id received."))));
-            return frame(null, "dropped", Json.write(dropped));
+            return frame(null, Wire.DROPPED, Json.write(dropped));
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.companion.adapter.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.companion.core.event.CompanionEvent;
+import dev.companion.core.event.EventReplay;
 import dev.companion.core.model.TurnId;
 import dev.companion.core.model.TurnOutcome;
 import org.junit.jupiter.api.AfterEach;
@@ -45,6 +47,20 @@ class EventStreamTest {
                 .map(e -> e.json().get("text").asText()).collect(Collectors.joining());
     }
 
+    /**
+     * The frames are exactly the default conversation's events from the first to the last, in order:
+     * the cursors are one sequence for every conversation, so this stream's own may skip some (the
+     * list's news, such as the title a first message gives, are for {@code /api/events}).
+     */
+    private void assertNoGapOrDuplicate(List<SseFrames.Frame> frames) {
+        long first = frames.get(0).cursor();
+        long last = frames.get(frames.size() - 1).cursor();
+        EventReplay replay = fixture.runtime.companion().eventsAfter(first - 1, 100_000);
+        List<Long> expected = ((EventReplay.Events) replay).events().stream().map(CompanionEvent::cursor)
+                .filter(cursor -> cursor <= last).toList();
+        assertThat(frames).extracting(SseFrames.Frame::cursor).containsExactlyElementsOf(expected);
+    }
+
     @Test
     void a_turns_events_arrive_in_order_with_the_cursor_as_id_and_one_line_of_json_each() throws Exception {
         try (EventStreamClient client = EventStreamClient.open(fixture, "/api/companion/events")) {
@@ -61,9 +77,9 @@ class EventStreamTest {
 
             assertThat(events).extracting(SseFrames.Frame::event).containsExactly("state_changed", "turn_started",
                     "text_delta", "text_delta", "text_delta", "text_delta", "turn_completed", "state_changed");
+            assertNoGapOrDuplicate(events);
             for (int i = 0; i < events.size(); i++) {
                 SseFrames.Frame event = events.get(i);
-                assertThat(event.cursor()).isEqualTo(events.get(0).cursor() + i);
                 assertThat(event.json().get("cursor").asLong()).isEqualTo(event.cursor());
                 assertThat(event.json().get("type").asText()).isEqualTo(event.event());
                 assertThat(event.json().get("at").asText()).isNotBlank();
@@ -166,9 +182,7 @@ class EventStreamTest {
             all.addAll(rest);
 
             assertThat(deltas(all)).isEqualTo("alpha beta gamma delta");
-            for (int i = 1; i < all.size(); i++) {
-                assertThat(all.get(i).cursor()).isEqualTo(all.get(i - 1).cursor() + 1);
-            }
+            assertNoGapOrDuplicate(all);
         }
     }
 
@@ -295,9 +309,7 @@ class EventStreamTest {
                 List<SseFrames.Frame> rest = resumed.eventsThrough(EventStreamTest::backToReady);
                 List<SseFrames.Frame> all = new ArrayList<>(events);
                 all.addAll(rest);
-                for (int i = 1; i < all.size(); i++) {
-                    assertThat(all.get(i).cursor()).isEqualTo(all.get(i - 1).cursor() + 1);
-                }
+                assertNoGapOrDuplicate(all);
                 assertThat(deltas(all)).isEqualTo(reply);
             }
         }

@@ -2,6 +2,15 @@ package dev.companion.adapter.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.companion.core.Companion;
+import dev.companion.core.ConversationPage;
+import dev.companion.core.ConversationQuery;
+import dev.companion.core.Conversations;
+import dev.companion.core.CreateConversationCommand;
+import dev.companion.core.DeleteResult;
+import dev.companion.core.RenameConversationCommand;
+import dev.companion.core.event.EventReplay;
+import dev.companion.core.model.Conversation;
+import dev.companion.core.model.ConversationId;
 import dev.companion.core.ListWorkersUseCase;
 import dev.companion.core.event.CompanionEvent;
 import dev.companion.core.event.EventListener;
@@ -50,7 +59,8 @@ final class Fixture implements AutoCloseable {
         this.runtime = builder.build();
         this.companion = wrap.apply(runtime.companion());
         ListWorkersUseCase workers = runtime;
-        this.server = configure.apply(CompanionHttpServer.builder().companion(companion).workers(workers)
+        this.server = configure.apply(CompanionHttpServer.builder()
+                .conversations(new DefaultWrapped(runtime.conversations(), wrap)).workers(workers)
                 .console(Fixture.class.getClassLoader(), "test-console/")).build();
         this.port = server.start();
     }
@@ -161,6 +171,55 @@ final class Fixture implements AutoCloseable {
             if (!published.await(10, TimeUnit.SECONDS)) {
                 throw new AssertionError("the piece was not published within 10 seconds");
             }
+        }
+    }
+
+    /** The runtime's conversations, with the default one as the test wraps it. */
+    private record DefaultWrapped(Conversations delegate, UnaryOperator<Companion> wrap) implements Conversations {
+        @Override
+        public Conversation create(CreateConversationCommand command) {
+            return delegate.create(command);
+        }
+
+        @Override
+        public ConversationPage list(ConversationQuery query) {
+            return delegate.list(query);
+        }
+
+        @Override
+        public Optional<Conversation> get(ConversationId id) {
+            return delegate.get(id);
+        }
+
+        @Override
+        public Conversation rename(RenameConversationCommand command) {
+            return delegate.rename(command);
+        }
+
+        @Override
+        public DeleteResult delete(ConversationId id) {
+            return delegate.delete(id);
+        }
+
+        @Override
+        public Companion open(ConversationId id) {
+            Companion opened = delegate.open(id);
+            return id.equals(ConversationId.DEFAULT) ? wrap.apply(opened) : opened;
+        }
+
+        @Override
+        public long latestCursor() {
+            return delegate.latestCursor();
+        }
+
+        @Override
+        public EventReplay eventsAfter(long cursor, int max) {
+            return delegate.eventsAfter(cursor, max);
+        }
+
+        @Override
+        public Subscription subscribe(long cursor, EventListener listener) {
+            return delegate.subscribe(cursor, listener);
         }
     }
 

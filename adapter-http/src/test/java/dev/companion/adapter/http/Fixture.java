@@ -53,10 +53,16 @@ final class Fixture implements AutoCloseable {
 
     private Fixture(Optional<LanguageModel> model, Optional<TranscriptStore> store,
                     UnaryOperator<Companion> wrap, UnaryOperator<CompanionHttpServer.Builder> configure) {
+        this(model, store, wrap, configure, UnaryOperator.identity());
+    }
+
+    private Fixture(Optional<LanguageModel> model, Optional<TranscriptStore> store,
+                    UnaryOperator<Companion> wrap, UnaryOperator<CompanionHttpServer.Builder> configure,
+                    UnaryOperator<CompanionRuntime.Builder> runtimeSettings) {
         CompanionRuntime.Builder builder = CompanionRuntime.builder().prompts(new ClasspathPromptCatalog())
                 .model(model.orElse(this.model)).turnTimeout(Duration.ofMinutes(2));
         store.ifPresent(builder::store);
-        this.runtime = builder.build();
+        this.runtime = runtimeSettings.apply(builder).build();
         this.companion = wrap.apply(runtime.companion());
         ListWorkersUseCase workers = runtime;
         this.server = configure.apply(CompanionHttpServer.builder()
@@ -85,6 +91,12 @@ final class Fixture implements AutoCloseable {
         return new Fixture(Optional.empty(), Optional.empty(), UnaryOperator.identity(), configure);
     }
 
+    /** A runtime configured further, e.g. with fewer turns allowed at once. */
+    static Fixture withRuntime(UnaryOperator<CompanionRuntime.Builder> runtimeSettings) {
+        return new Fixture(Optional.empty(), Optional.empty(), UnaryOperator.identity(), UnaryOperator.identity(),
+                runtimeSettings);
+    }
+
     URI uri(String pathAndQuery) {
         return server.baseUri().resolve(pathAndQuery);
     }
@@ -111,6 +123,25 @@ final class Fixture implements AutoCloseable {
             request.headers(headers);
         }
         return send(request.build());
+    }
+
+    HttpResponse<String> patchJson(String path, String json, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json)).timeout(Duration.ofSeconds(30));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    /** Creates a conversation over the API and returns its id (it must be created). */
+    String createConversation(String json) {
+        HttpResponse<String> response = json == null ? post("/api/conversations", null, new byte[0])
+                : postJson("/api/conversations", json);
+        if (response.statusCode() != 201) {
+            throw new AssertionError("expected 201, got " + response.statusCode() + " " + response.body());
+        }
+        return json(response).at("/conversation/id").asText();
     }
 
     HttpResponse<String> method(String method, String path, String... headers) {

@@ -244,6 +244,15 @@ final class WireReader {
         }
     }
 
+    /** Every event name the core gives: each kind of event and each way a turn ends. */
+    static java.util.Set<String> eventNames() {
+        java.util.Set<String> names = new java.util.TreeSet<>(ENDS_BY_EVENT.keySet());
+        for (EventName name : EventName.values()) {
+            names.add(name.wireName);
+        }
+        return names;
+    }
+
     static Optional<String> text(JsonNode node) {
         return node == null || node.isNull() || node.isMissingNode() ? Optional.empty() : Optional.of(node.asText());
     }

@@ -258,9 +258,23 @@ final class Fixture implements AutoCloseable {
         return Json.read(response.body());
     }
 
+    /**
+     * Stops the server and the runtime, then holds every answer the test received to the rules of
+     * every answer (safe headers, no leak) and to the OpenAPI document: each must be an answer the
+     * document describes, in the shape it gives.
+     */
     @Override
     public void close() {
         server.close();
         runtime.close();
+        List<HttpResponse<String>> received;
+        synchronized (responses) {
+            received = List.copyOf(responses);
+        }
+        ResponseRules.assertEverySafe(received, (what, response) -> { });
+        OpenApiContract contract = OpenApiContract.load();
+        for (HttpResponse<String> response : received) {
+            contract.assertMatches(response);
+        }
     }
 }

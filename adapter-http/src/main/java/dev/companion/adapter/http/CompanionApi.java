@@ -4,11 +4,14 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.companion.core.CancelCommand;
 import dev.companion.core.Companion;
+import dev.companion.core.Conversations;
+import dev.companion.core.EditMessageCommand;
 import dev.companion.core.ListWorkersUseCase;
 import dev.companion.core.SendMessageCommand;
 import dev.companion.core.SendResult;
 import dev.companion.core.TranscriptExport;
 import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.ConversationId;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.model.TranscriptItem;
@@ -16,6 +19,7 @@ import dev.companion.core.model.TranscriptQuery;
 import dev.companion.core.model.Turn;
 import dev.companion.core.model.TurnId;
 import dev.companion.core.model.TurnOutcome;
+import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 
@@ -34,7 +38,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-/** The JSON routes of the API, each a translation from HTTP to one driving port and back. */
+/**
+ * The JSON routes of one conversation, each a translation from HTTP to one driving port and back.
+ * Every route takes the conversation it acts on from a {@link Scope}: the default one for
+ * {@code /api/companion/*}, the one named in the path for {@code /api/conversations/{id}/*}, so the
+ * two families answer in exactly the same shapes.
+ */
 final class CompanionApi {
 
     /** The channel recorded as the source of messages sent over HTTP. */
@@ -42,21 +51,70 @@ final class CompanionApi {
     /** Longest run of digits accepted for a number parameter; more cannot be a sequence or cursor. */
     private static final int MAX_DIGITS = 18;
 
-    private final Companion companion;
+    private final Conversations conversations;
     private final ListWorkersUseCase workers;
     private final Duration waitLimit;
     private final String completion;
 
-    CompanionApi(Companion companion, ListWorkersUseCase workers, Duration waitLimit, String completion) {
-        this.companion = companion;
+    CompanionApi(Conversations conversations, ListWorkersUseCase workers, Duration waitLimit, String completion) {
+        this.conversations = conversations;
         this.workers = workers;
         this.waitLimit = waitLimit;
         this.completion = completion;
     }
 
-    void status(HttpServerExchange exchange) {
-        long latestCursor = companion.latestCursor();
-        Responses.json(exchange, 200, Wire.StatusJson.of(companion.status(), latestCursor, completion));
+    /**
+     * Which conversation a family of routes acts on, and the name its exports are saved under.
+     * Opened for each request, never kept: a conversation may be deleted between two requests.
+     */
+    interface Scope {
+        /** @throws dev.companion.core.model.ConversationNotFoundException when it does not exist (404) */
+        Companion companion(HttpServerExchange exchange);
+
+        String exportName(HttpServerExchange exchange);
+    }
+
+    /** {@code /api/companion/*}: the default conversation, as every earlier release had it. */
+    Scope defaultConversation() {
+        return new Scope() {
+            @Override
+            public Companion companion(HttpServerExchange exchange) {
+                return conversations.open(ConversationId.DEFAULT);
+            }
+
+            @Override
+            public String exportName(HttpServerExchange exchange) {
+                return "companion-transcript";
+            }
+        };
+    }
+
+    /** {@code /api/conversations/{id}/*}: the conversation the path names; a malformed id is 400. */
+    Scope conversationInPath() {
+        return new Scope() {
+            @Override
+            public Companion companion(HttpServerExchange exchange) {
+                return conversations.open(pathId(exchange));
+            }
+
+            @Override
+            public String exportName(HttpServerExchange exchange) {
+                return "conversation-" + pathId(exchange).value();
+            }
+        };
+    }
+
+    /** The {@code {id}} of the route: a well-formed conversation id, else 400 {@code invalid_parameter}. */
+    static ConversationId pathId(HttpServerExchange exchange) {
+        return ConversationId.parse(RouteTable.pathParameter(exchange, "id"));
+    }
+
+    HttpHandler status(Scope scope) {
+        return exchange -> {
+            Companion companion = scope.companion(exchange);
+            long latestCursor = companion.latestCursor();
+            Responses.json(exchange, 200, Wire.StatusJson.of(companion.status(), latestCursor, completion));
+        };
     }
 
     void workers(HttpServerExchange exchange) {
@@ -64,7 +122,11 @@ final class CompanionApi {
                 workers.workers().stream().map(Wire.WorkerJson::of).toList(), List.of()));
     }
 
-    void transcript(HttpServerExchange exchange) {
+    HttpHandler transcript(Scope scope) {
+        return exchange -> transcript(exchange, scope.companion(exchange));
+    }
+
+    private void transcript(HttpServerExchange exchange, Companion companion) {
         Map<String, Deque<String>> query = exchange.getQueryParameters();
         OptionalLong start = number(query, "start");
         OptionalLong limit = number(query, "limit");
@@ -79,7 +141,11 @@ final class CompanionApi {
      * {@code format=markdown}. Items are read a page at a time and streamed, so a long transcript
      * never sits in memory whole.
      */
-    void export(HttpServerExchange exchange) throws IOException {
+    HttpHandler export(Scope scope) {
+        return exchange -> export(exchange, scope.companion(exchange), scope.exportName(exchange));
+    }
+
+    private void export(HttpServerExchange exchange, Companion companion, String name) throws IOException {
         String format = single(exchange.getQueryParameters(), "format").orElse("json");
         if (!format.equals("json") && !format.equals("markdown")) {
             throw Rejection.invalidParameter("format must be json or markdown.");
@@ -91,7 +157,7 @@ final class CompanionApi {
         exchange.setStatusCode(200);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, json ? Responses.JSON_UTF8 : "text/markdown; charset=utf-8");
         exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION,
-                "attachment; filename=\"companion-transcript." + (json ? "json" : "md") + "\"");
+                "attachment; filename=\"" + name + "." + (json ? "json" : "md") + "\"");
         OutputStream out = exchange.getOutputStream();
         if (json) {
             try (JsonGenerator generator = Json.MAPPER.createGenerator(out)) {
@@ -130,10 +196,41 @@ final class CompanionApi {
         }
     }
 
-    void send(HttpServerExchange exchange) throws InterruptedException {
-        boolean wait = flag(exchange.getQueryParameters(), "wait");
-        RequestBodies.checkDeclaredLength(exchange);
-        RequestBodies.requireJson(exchange);
+    HttpHandler send(Scope scope) {
+        return exchange -> {
+            boolean wait = flag(exchange.getQueryParameters(), "wait");
+            Companion companion = scope.companion(exchange);
+            // The route is declared with a JSON body: the guards have checked its type and length.
+            String content = content(exchange);
+            started(exchange, companion, companion.send(new SendMessageCommand(content, SOURCE)), wait);
+        };
+    }
+
+    /** Answers the last user message afresh; a body, when given, is a JSON object (of no fields yet). */
+    HttpHandler regenerate(Scope scope) {
+        return exchange -> {
+            boolean wait = flag(exchange.getQueryParameters(), "wait");
+            Companion companion = scope.companion(exchange);
+            String text = RequestBodies.readUtf8(exchange);
+            if (!text.isEmpty() && !Json.read(text).isObject()) {
+                throw Rejection.malformedJson("The body, when given, must be a JSON object.");
+            }
+            started(exchange, companion, companion.regenerate(), wait);
+        };
+    }
+
+    /** New words for the last user message, checked as a new message is, then answered. */
+    HttpHandler edit(Scope scope) {
+        return exchange -> {
+            boolean wait = flag(exchange.getQueryParameters(), "wait");
+            Companion companion = scope.companion(exchange);
+            String content = content(exchange);
+            started(exchange, companion, companion.edit(EditMessageCommand.of(content, SOURCE)), wait);
+        };
+    }
+
+    /** The {@code content} string of a JSON object body. */
+    private static String content(HttpServerExchange exchange) {
         JsonNode body = Json.read(RequestBodies.readUtf8(exchange));
         if (!body.isObject()) {
             throw Rejection.malformedJson("The body must be a JSON object with a \"content\" string.");
@@ -142,19 +239,26 @@ final class CompanionApi {
         if (content == null || !content.isTextual()) {
             throw Rejection.malformedJson("The body must have a \"content\" string.");
         }
-        SendResult result = companion.send(new SendMessageCommand(
-                RequestBodies.requireWellFormed(content.textValue()), SOURCE));
+        return RequestBodies.requireWellFormed(content.textValue());
+    }
+
+    /** The answer to a send, regenerate or edit: accepted (or finished, with wait), busy, refused or failed. */
+    private void started(HttpServerExchange exchange, Companion companion, SendResult result, boolean wait)
+            throws InterruptedException {
         if (result instanceof SendResult.Accepted accepted) {
             if (wait) {
-                finished(exchange, accepted.turn());
+                finished(exchange, companion, accepted.turn());
             } else {
                 Turn turn = accepted.turn();
                 Responses.json(exchange, 202, new Wire.AcceptedJson(result.state().wireName(), turn.id().value(),
                         Wire.ItemJson.of(turn.userItem()), Wire.DiagnosticJson.all(accepted.diagnostics())));
             }
         } else if (result instanceof SendResult.Busy busy) {
-            Responses.json(exchange, 409, new Wire.BusyJson(result.state().wireName(), busy.runningTurn().value(),
-                    Wire.DiagnosticJson.all(busy.diagnostics())));
+            Responses.json(exchange, 409, new Wire.BusyJson(result.state().wireName(),
+                    busy.runningTurn().map(TurnId::value).orElse(null), Wire.DiagnosticJson.all(busy.diagnostics())));
+        } else if (result instanceof SendResult.Refused refused) {
+            Responses.json(exchange, 422, new Wire.ErrorJson(result.state().wireName(),
+                    Wire.DiagnosticJson.all(refused.diagnostics())));
         } else {
             Responses.json(exchange, 500, new Wire.ErrorJson(result.state().wireName(),
                     Wire.DiagnosticJson.all(result.diagnostics())));
@@ -162,7 +266,7 @@ final class CompanionApi {
     }
 
     /** Waits for the turn to end and answers with its outcome; a turn still running at the limit says so. */
-    private void finished(HttpServerExchange exchange, Turn turn) throws InterruptedException {
+    private void finished(HttpServerExchange exchange, Companion companion, Turn turn) throws InterruptedException {
         Wire.ItemJson item = Wire.ItemJson.of(turn.userItem());
         Optional<TurnOutcome> ended = companion.awaitTurn(turn.id(), waitLimit);
         if (ended.isEmpty()) {
@@ -174,22 +278,20 @@ final class CompanionApi {
         }
         TurnOutcome outcome = ended.get();
         Responses.json(exchange, 200, new Wire.FinishedJson(outcome.state().wireName(), turn.id().value(), item,
-                Wire.ItemJson.ofNullable(outcome.reply()), Wire.outcomeName(outcome),
+                Wire.ItemJson.ofNullable(outcome.reply()), outcome.end().wireName(),
                 Wire.DiagnosticJson.all(outcome.diagnostics())));
     }
 
-    void cancel(HttpServerExchange exchange) {
-        RequestBodies.checkDeclaredLength(exchange);
+    HttpHandler cancel(Scope scope) {
+        return exchange -> cancel(exchange, scope.companion(exchange));
+    }
+
+    private void cancel(HttpServerExchange exchange, Companion companion) {
         Optional<TurnId> turn = Optional.empty();
         Optional<String> reason = Optional.empty();
-        if (RequestBodies.hasBody(exchange)) {
-            RequestBodies.requireJson(exchange);
-        }
+        // The body is optional; when there is one, the guards have checked it is JSON.
         String text = RequestBodies.readUtf8(exchange);
         if (!text.isEmpty()) {
-            if (exchange.getRequestHeaders().getFirst(io.undertow.util.Headers.CONTENT_TYPE) == null) {
-                RequestBodies.requireJson(exchange);
-            }
             JsonNode body = Json.read(text);
             if (!body.isObject()) {
                 throw Rejection.malformedJson("The body, when given, must be a JSON object.");
@@ -237,7 +339,7 @@ final class CompanionApi {
         return Long.parseLong(value);
     }
 
-    private static Optional<String> single(Map<String, Deque<String>> query, String name) {
+    static Optional<String> single(Map<String, Deque<String>> query, String name) {
         Deque<String> values = query.get(name);
         if (values == null) {
             return Optional.empty();

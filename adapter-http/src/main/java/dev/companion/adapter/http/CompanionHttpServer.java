@@ -1,15 +1,18 @@
 package dev.companion.adapter.http;
 
 import dev.companion.core.Companion;
+import dev.companion.core.Conversations;
 import dev.companion.core.ListWorkersUseCase;
 import dev.companion.core.model.CompanionException;
 import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.ConversationId;
+import dev.companion.core.model.ConversationNotFoundException;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.handlers.BlockingHandler;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.HttpContinueReadHandler;
 import org.xnio.Options;
 
@@ -19,9 +22,11 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The Companion's HTTP server: the JSON API, the event stream (SSE), the console's static files and the guards that make
@@ -30,7 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <pre>{@code
  * try (CompanionHttpServer server = CompanionHttpServer.builder()
- *         .companion(runtime.companion()).workers(runtime)
+ *         .conversations(runtime.conversations()).workers(runtime)
  *         .port(8080).build()) {
  *     server.start();               // throws CompanionException (port_in_use) for a busy port
  *     System.out.println(server.baseUri().resolve("/console"));
@@ -64,6 +69,7 @@ public final class CompanionHttpServer implements AutoCloseable {
     private final AtomicReference<AllowedHosts> allowedHosts = new AtomicReference<>();
     private Undertow undertow;
     private EventStream events;
+    private RouteTable routes;
     private InetSocketAddress bound;
 
     private CompanionHttpServer(Settings settings) {
@@ -75,7 +81,7 @@ public final class CompanionHttpServer implements AutoCloseable {
     }
 
     /**
-     * A Companion on the server at {@code base} (e.g. {@code http://127.0.0.1:8765/}), driven over
+     * The default conversation on the server at {@code base} (e.g. {@code http://127.0.0.1:8765/}), driven over
      * this API: the same ports as an in-process one, events included (followed over the event
      * stream, resuming with {@code Last-Event-ID} after a dropped connection). A server that does
      * not answer is a {@link CompanionException} with {@code server_unreachable}; a refusal carries
@@ -85,6 +91,18 @@ public final class CompanionHttpServer implements AutoCloseable {
      */
     public static Companion client(URI base, Optional<String> accessToken) {
         return new HttpCompanion(base, accessToken);
+    }
+
+    /**
+     * The conversations on the server at {@code base}, driven over this API: list, create, rename,
+     * delete, open one as a {@link Companion}, and follow every conversation's events. An unknown
+     * conversation is a {@link dev.companion.core.model.ConversationNotFoundException}; otherwise as
+     * {@link #client}.
+     *
+     * @param accessToken the server's access token, when it requires one
+     */
+    public static Conversations conversationsClient(URI base, Optional<String> accessToken) {
+        return new HttpConversations(new HttpTransport(base, accessToken));
     }
 
     /** The workers of the server at {@code base}, listed over this API; see {@link #client}. */
@@ -103,8 +121,8 @@ public final class CompanionHttpServer implements AutoCloseable {
         if (undertow != null) {
             throw new IllegalStateException("the server has already been started");
         }
-        events = new EventStream(settings.companion(), settings.eventKeepAlive(), settings.eventQueueCapacity(),
-                settings.maxEventStreams());
+        events = new EventStream(settings.eventKeepAlive(), settings.eventQueueCapacity(), settings.maxEventStreams());
+        routes = routeTable(events);
         Undertow server = Undertow.builder()
                 .addHttpListener(settings.port(), settings.host())
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, RequestBodies.MAX_DRAIN_BYTES)
@@ -113,10 +131,13 @@ public final class CompanionHttpServer implements AutoCloseable {
                 // connection instead of keeping it forever; bodies are read without a worker thread.
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(settings.requestParseTimeout()))
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(settings.noRequestTimeout()))
-                .setServerOption(UndertowOptions.IDLE_TIMEOUT, millis(settings.idleTimeout()))
+                // The idle timeout is a read and a write timeout on each connection, which an event
+                // stream can switch off for reading (its client sends nothing while the server listens
+                // for it to close). Not UndertowOptions.IDLE_TIMEOUT: over HTTP/1.1 it only stands in
+                // for a read timeout that is switched off, so a live stream would be cut after all.
                 .setSocketOption(Options.READ_TIMEOUT, millis(settings.idleTimeout()))
                 .setSocketOption(Options.WRITE_TIMEOUT, millis(settings.idleTimeout()))
-                .setHandler(handlers())
+                .setHandler(handlers(allowedHosts::get, settings.token(), routes))
                 .build();
         try {
             server.start();
@@ -124,6 +145,7 @@ public final class CompanionHttpServer implements AutoCloseable {
             server.stop();
             events.close();
             events = null;
+            routes = null;
             throw startFailure(e);
         }
         undertow = server;
@@ -159,37 +181,100 @@ public final class CompanionHttpServer implements AutoCloseable {
         }
     }
 
-    private HttpHandler handlers() {
-        CompanionApi api = new CompanionApi(settings.companion(), settings.workers(), settings.waitLimit(), "sse");
-        ConsoleFiles console = new ConsoleFiles(settings.consoleLoader(), settings.consolePrefix());
-        Router router = new Router()
-                .route("GET", "/api/companion/status", onWorker(api::status))
-                .route("GET", "/api/companion/transcript", onWorker(api::transcript))
-                .route("GET", "/api/companion/transcript/export", onWorker(api::export))
-                .route("POST", "/api/companion/messages", onWorker(api::send))
-                .route("POST", "/api/companion/cancel", onWorker(api::cancel))
-                .route("GET", "/api/companion/events", onWorker(events.handler()))
-                .route("GET", "/api/workers", onWorker(api::workers))
-                .route("GET", "/", onWorker(ConsoleFiles.redirectToConsole()))
-                .route("GET", ConsoleFiles.PATH, onWorker(console.index()))
-                .route("HEAD", ConsoleFiles.PATH, onWorker(console.index()))
-                .routePrefix("GET", ConsoleFiles.PATH + "/", onWorker(console.file()))
-                .routePrefix("HEAD", ConsoleFiles.PATH + "/", onWorker(console.file()))
-                .routePrefix("GET", ConsoleFiles.VENDOR_PATH + "/", onWorker(console.vendorFile()))
-                .routePrefix("HEAD", ConsoleFiles.VENDOR_PATH + "/", onWorker(console.vendorFile()));
-        HttpHandler guarded = new RequestGuard(allowedHosts::get, settings.token(), router);
-        // The guards and the router run on the IO thread (they never block) and their refusals are
-        // answered there; a route runs on a worker only once its whole body has arrived.
-        return new SecurityHeaders(new HttpContinueReadHandler(new FailureHandler(guarded)));
+    /**
+     * The whole handler chain in front of the routes. The guards run on the IO thread (they never
+     * block) and their refusals are answered there; a route runs on a worker only once its whole
+     * body has arrived.
+     */
+    static HttpHandler handlers(Supplier<AllowedHosts> allowedHosts, Optional<AccessToken> token, RouteTable routes) {
+        return new SecurityHeaders(new HttpContinueReadHandler(new FailureHandler(
+                new RequestGuard(allowedHosts, token, routes))));
     }
 
     /**
-     * A route's handler on a worker thread, with the body already read: a client that sends half a
-     * body holds no worker while the rest fails to come. The failure handler sits inside the
-     * blocking handler so that it sees what the route throws.
+     * Every route the server has, each with its policy: guarded (Host, Origin, the token, body
+     * limits and type) unless declared public. A route added anywhere else does not exist.
      */
-    private static HttpHandler onWorker(HttpHandler route) {
-        return new BodyReader(new BlockingHandler(new FailureHandler(route)));
+    private RouteTable routeTable(EventStream events) {
+        Conversations conversations = settings.conversations();
+        CompanionApi api = new CompanionApi(conversations, settings.workers(), settings.waitLimit(), "sse");
+        ConversationsApi list = new ConversationsApi(conversations);
+        ConsoleFiles console = new ConsoleFiles(settings.consoleLoader(), settings.consolePrefix());
+        RouteTable.Builder routes = RouteTable.builder();
+        // One conversation's routes, twice: the default one as earlier releases had it, and any by id.
+        conversationRoutes(routes, "/api/companion", api, api.defaultConversation());
+        routes.guarded("GET", "/api/companion/events", events.handler(exchange -> EventStream.Source.all(
+                conversations.open(ConversationId.DEFAULT))));
+        routes.guarded("GET", "/api/conversations", list::list)
+                .guarded("POST", "/api/conversations", list::create)
+                .guarded("GET", "/api/conversations/{id}", list::get)
+                .guarded("PATCH", "/api/conversations/{id}", Route.Body.JSON, list::rename)
+                .guarded("DELETE", "/api/conversations/{id}", list::delete);
+        conversationRoutes(routes, "/api/conversations/{id}", api, api.conversationInPath());
+        return routes
+                .guarded("GET", "/api/events", events.handler(exchange -> everyConversation(exchange, conversations)))
+                .guarded("GET", "/api/workers", api::workers)
+                .guarded("GET", OpenApiDocument.PATH, OpenApiDocument.handler())
+                // The console's files hold no secret, and a browser cannot send a token for them.
+                .publicRead("GET", "/", ConsoleFiles.redirectToConsole())
+                .publicRead("GET", ConsoleFiles.PATH, console.index())
+                .publicRead("HEAD", ConsoleFiles.PATH, console.index())
+                .publicRead("GET", ConsoleFiles.PATH + "/*", console.file())
+                .publicRead("HEAD", ConsoleFiles.PATH + "/*", console.file())
+                .publicRead("GET", ConsoleFiles.VENDOR_PATH + "/*", console.vendorFile())
+                .publicRead("HEAD", ConsoleFiles.VENDOR_PATH + "/*", console.vendorFile())
+                .build();
+    }
+
+    private static void conversationRoutes(RouteTable.Builder routes, String prefix, CompanionApi api,
+                                           CompanionApi.Scope scope) {
+        routes.guarded("GET", prefix + "/status", api.status(scope))
+                .guarded("GET", prefix + "/transcript", api.transcript(scope))
+                .guarded("GET", prefix + "/transcript/export", api.export(scope))
+                .guarded("POST", prefix + "/messages", Route.Body.JSON, api.send(scope))
+                .guarded("POST", prefix + "/regenerate", Route.Body.OPTIONAL_JSON, api.regenerate(scope))
+                .guarded("POST", prefix + "/edit", Route.Body.JSON, api.edit(scope))
+                .guarded("POST", prefix + "/cancel", Route.Body.OPTIONAL_JSON, api.cancel(scope));
+    }
+
+    /**
+     * {@code /api/events}: every conversation's events, or with {@code ?conversation=ID} those of
+     * one conversation (its turns and states, and its renaming and deletion). An unknown
+     * conversation is 404 before the stream starts.
+     */
+    private static EventStream.Source everyConversation(HttpServerExchange exchange, Conversations conversations) {
+        Optional<String> narrowed = CompanionApi.single(exchange.getQueryParameters(), "conversation");
+        if (narrowed.isEmpty()) {
+            return EventStream.Source.all(conversations);
+        }
+        ConversationId id = ConversationId.parse(narrowed.get());
+        if (conversations.get(id).isEmpty()) {
+            throw new ConversationNotFoundException(id);
+        }
+        return new EventStream.Source(conversations, event -> event.conversationId().equals(id));
+    }
+
+    /** The routes served, for tests that check every one of them. @throws IllegalStateException before {@link #start()} */
+    synchronized List<Route> routes() {
+        if (routes == null) {
+            throw new IllegalStateException("the server has not been started");
+        }
+        return routes.routes();
+    }
+
+    /**
+     * Waits until at most {@code streams} event streams are open, for tests that reconnect: the
+     * server frees a stream's slot once it has seen its client go, which no client can observe.
+     */
+    boolean awaitEventStreamsAtMost(int streams, Duration timeout) throws InterruptedException {
+        EventStream current;
+        synchronized (this) {
+            current = events;
+        }
+        if (current == null) {
+            throw new IllegalStateException("the server has not been started");
+        }
+        return current.awaitOpenAtMost(streams, timeout);
     }
 
     private static int millis(Duration duration) {
@@ -210,15 +295,15 @@ public final class CompanionHttpServer implements AutoCloseable {
     }
 
     /** What a server is built from; checked by the builder. */
-    record Settings(Companion companion, ListWorkersUseCase workers, String host, int port, boolean wildcard,
+    record Settings(Conversations conversations, ListWorkersUseCase workers, String host, int port, boolean wildcard,
                     Optional<AccessToken> token, ClassLoader consoleLoader, String consolePrefix,
                     Duration waitLimit, Duration eventKeepAlive, int eventQueueCapacity, int maxEventStreams,
                     Duration requestParseTimeout, Duration noRequestTimeout, Duration idleTimeout) {
     }
 
-    /** Configures a server. The Companion and its workers are required; the rest has safe defaults. */
+    /** Configures a server. The conversations and the workers are required; the rest has safe defaults. */
     public static final class Builder {
-        private Companion companion;
+        private Conversations conversations;
         private ListWorkersUseCase workers;
         private String host = DEFAULT_HOST;
         private int port;
@@ -236,8 +321,12 @@ public final class CompanionHttpServer implements AutoCloseable {
         private Builder() {
         }
 
-        public Builder companion(Companion companion) {
-            this.companion = Objects.requireNonNull(companion, "companion");
+        /**
+         * The conversations served: {@code /api/conversations/*} and {@code /api/events}, and the
+         * default one as {@code /api/companion/*}.
+         */
+        public Builder conversations(Conversations conversations) {
+            this.conversations = Objects.requireNonNull(conversations, "conversations");
             return this;
         }
 
@@ -333,7 +422,7 @@ public final class CompanionHttpServer implements AutoCloseable {
          *                                  or the host is not an address
          */
         public CompanionHttpServer build() {
-            Objects.requireNonNull(companion, "companion is required");
+            Objects.requireNonNull(conversations, "conversations are required");
             Objects.requireNonNull(workers, "workers is required");
             String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
             InetAddress address = resolve(literal);
@@ -346,7 +435,7 @@ public final class CompanionHttpServer implements AutoCloseable {
                 throw new IllegalArgumentException("Binding " + host + " would expose the Companion beyond this "
                         + "machine: set an access token, or bind 127.0.0.1.");
             }
-            return new CompanionHttpServer(new Settings(companion, workers, literal, port,
+            return new CompanionHttpServer(new Settings(conversations, workers, literal, port,
                     address.isAnyLocalAddress(), token, consoleLoader, consolePrefix, waitLimit, eventKeepAlive,
                     eventQueueCapacity, maxEventStreams, requestParseTimeout, noRequestTimeout, idleTimeout));
         }

@@ -6,14 +6,19 @@ import dev.companion.core.event.EventListener;
 import dev.companion.core.event.Subscription;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
+import io.undertow.server.AbstractServerConnection;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import org.xnio.IoUtils;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
+import org.xnio.conduits.ConduitStreamSourceChannel;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -26,14 +31,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /api/companion/events}: the Companion's events as Server-Sent Events.
+ * The event streams as Server-Sent Events: {@code GET /api/events} (every conversation's events, or
+ * one conversation's with {@code ?conversation=}) and {@code GET /api/companion/events} (the default
+ * conversation's, as earlier releases had it). Each stream reads a {@link Source}, chosen per request.
  *
  * <p>Each connection has its own bounded queue and its own writer thread, from a pool of at most
  * {@code maxStreams}; one stream more is refused with 503 {@code event_streams_full} and
@@ -46,7 +54,8 @@ import java.util.function.Supplier;
  * split or forge a frame.
  *
  * <p>A reader that disconnects only ends its own subscription: the turn goes on and is stored;
- * only {@code cancel} stops it.
+ * only {@code cancel} stops it. The server listens on the connection for the reader closing it and
+ * frees its slot at once, so a reader that reconnects at once finds its place.
  */
 final class EventStream implements AutoCloseable {
 
@@ -59,22 +68,20 @@ final class EventStream implements AutoCloseable {
     private static final HttpString ACCEL_BUFFERING = new HttpString("X-Accel-Buffering");
     private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
 
-    private final ObserveEventsUseCase events;
     private final Duration keepAlive;
     private final int capacity;
     private final int maxStreams;
-    private final Semaphore slots;
+    /** Streams open now, at most {@code maxStreams}; guarded by {@code this}, waited on by tests. */
+    private int openStreams;
     private final ThreadPoolExecutor writers;
     private final ScheduledExecutorService watchdog =
             Executors.newSingleThreadScheduledExecutor(daemonThreads("companion-events-watchdog"));
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
 
-    EventStream(ObserveEventsUseCase events, Duration keepAlive, int capacity, int maxStreams) {
-        this.events = events;
+    EventStream(Duration keepAlive, int capacity, int maxStreams) {
         this.keepAlive = keepAlive;
         this.capacity = capacity;
         this.maxStreams = maxStreams;
-        this.slots = new Semaphore(maxStreams);
         // One thread per open stream, never more than the streams allowed; a stream accepted while
         // the thread of one just ended is still on its way back waits in the queue for a moment.
         this.writers = new ThreadPoolExecutor(maxStreams, maxStreams, 30, TimeUnit.SECONDS,
@@ -82,10 +89,27 @@ final class EventStream implements AutoCloseable {
         this.writers.allowCoreThreadTimeOut(true);
     }
 
-    HttpHandler handler() {
+    /**
+     * What one stream reads: the events and cursors of a port, narrowed by a filter. Resuming is by
+     * the port's cursors; events the filter leaves out are skipped, so a cursor a reader received
+     * resumes just as well.
+     */
+    record Source(ObserveEventsUseCase events, Predicate<CompanionEvent> filter) {
+        static Source all(ObserveEventsUseCase events) {
+            return new Source(events, event -> true);
+        }
+    }
+
+    /**
+     * A stream of the events {@code source} finds for each request. The source and the cursor are
+     * checked before the stream starts, so a refusal (an unknown conversation, a bad cursor) is an
+     * ordinary JSON answer.
+     */
+    HttpHandler handler(Function<HttpServerExchange, Source> source) {
         return exchange -> {
-            long cursor = resumeCursor(exchange);
-            if (!slots.tryAcquire()) {
+            Source events = source.apply(exchange);
+            long cursor = resumeCursor(exchange, events.events());
+            if (!takeSlot()) {
                 throw new Rejection(503, Diagnostic.error(DiagnosticCode.EVENT_STREAMS_FULL, "The server already "
                         + "serves " + maxStreams + " event streams; close one, or try again later."),
                         Map.of("Retry-After", Integer.toString(RETRY_AFTER_SECONDS)));
@@ -93,16 +117,41 @@ final class EventStream implements AutoCloseable {
             // The stream holds a thread of its own, not one of the server's workers.
             exchange.dispatch(writers, (HttpHandler) streaming -> {
                 try {
-                    new Connection(streaming, cursor).run();
+                    new Connection(streaming, events, cursor).run();
                 } finally {
-                    slots.release();
+                    releaseSlot();
                 }
             });
         };
     }
 
+    private synchronized boolean takeSlot() {
+        if (openStreams >= maxStreams) {
+            return false;
+        }
+        openStreams++;
+        return true;
+    }
+
+    private synchronized void releaseSlot() {
+        openStreams--;
+        notifyAll();
+    }
+
+    /** Waits until at most {@code streams} streams are open; false if that did not happen in time. */
+    synchronized boolean awaitOpenAtMost(int streams, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (long remaining = timeout.toNanos(); openStreams > streams; remaining = deadline - System.nanoTime()) {
+            if (remaining <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, remaining);
+        }
+        return true;
+    }
+
     /** Where to resume: {@code Last-Event-ID} (a browser's reconnect), else {@code ?cursor=}, else now. */
-    private long resumeCursor(HttpServerExchange exchange) {
+    private static long resumeCursor(HttpServerExchange exchange, ObserveEventsUseCase events) {
         String lastEventId = exchange.getRequestHeaders().getFirst(LAST_EVENT_ID);
         if (lastEventId != null && !lastEventId.isBlank()) {
             return CompanionApi.digits(lastEventId.trim(), "Last-Event-ID");
@@ -122,6 +171,7 @@ final class EventStream implements AutoCloseable {
     private final class Connection implements EventListener {
 
         private final HttpServerExchange exchange;
+        private final Source source;
         private final long cursor;
         /** The replay of a resume, taken whole and written first. */
         private final Deque<Supplier<byte[]>> replay = new ArrayDeque<>();
@@ -133,14 +183,16 @@ final class EventStream implements AutoCloseable {
         private volatile long writingSince;
         private ScheduledFuture<?> stuckCheck;
 
-        Connection(HttpServerExchange exchange, long cursor) {
+        Connection(HttpServerExchange exchange, Source source, long cursor) {
             this.exchange = exchange;
+            this.source = source;
             this.cursor = cursor;
         }
 
         void run() {
             open.add(this);
             exchange.getConnection().addCloseListener(connection -> stop());
+            watchForClose();
             Subscription subscription = null;
             try {
                 exchange.setStatusCode(200);
@@ -154,7 +206,7 @@ final class EventStream implements AutoCloseable {
                 synchronized (this) {
                     replaying = true;
                 }
-                subscription = events.subscribe(cursor, this);
+                subscription = source.events().subscribe(cursor, this);
                 synchronized (this) {
                     replaying = false;
                 }
@@ -175,6 +227,51 @@ final class EventStream implements AutoCloseable {
                 open.remove(this);
                 IoUtils.safeClose(exchange.getConnection());
             }
+        }
+
+        /**
+         * Listens on the connection for the client closing it. A stream's client sends nothing after
+         * its request, so otherwise the server would learn that it has gone only when a write fails,
+         * up to a keep-alive period later, and its slot would stay taken until then. Once the request
+         * is read nobody else reads this connection (it is not reused after the stream); anything
+         * more the client sends is not part of the stream and is thrown away.
+         */
+        private void watchForClose() {
+            // Only a request without a body: after one, the channel would end with the body, not the connection.
+            if (!(exchange.getConnection() instanceof AbstractServerConnection connection)
+                    || !exchange.isRequestComplete() || RequestBodies.hasBody(exchange)) {
+                return; // then the next failed write ends the stream, as it always would
+            }
+            StreamConnection channel = connection.getChannel();
+            ConduitStreamSourceChannel source = channel.getSourceChannel();
+            ByteBuffer discard = ByteBuffer.allocate(256);
+            connection.getIoThread().execute(() -> {
+                try {
+                    // Listening is not waiting for a request: no read timeout. The write timeout and
+                    // the watchdog still cut a client that stops reading.
+                    channel.setOption(Options.READ_TIMEOUT, 0);
+                } catch (IOException e) {
+                    clientGone();
+                    return;
+                }
+                source.getReadSetter().set(readable -> {
+                    try {
+                        discard.clear();
+                        if (readable.read(discard) < 0) {
+                            clientGone();
+                        }
+                    } catch (IOException e) {
+                        clientGone();
+                    }
+                });
+                source.resumeReads();
+            });
+        }
+
+        /** Ends the stream at once: the writer stops waiting, a write in progress fails, the slot is freed. */
+        private void clientGone() {
+            stop();
+            IoUtils.safeClose(exchange.getConnection());
         }
 
         private void drain(OutputStream out) throws IOException, InterruptedException {
@@ -221,13 +318,16 @@ final class EventStream implements AutoCloseable {
 
         @Override
         public void onEvent(CompanionEvent event) {
+            if (!source.filter().test(event)) {
+                return;
+            }
             // Serialized later, on the writer's thread: the runtime's thread only queues the event.
             offer(() -> frame(Long.toString(event.cursor()), event.name(), Json.write(Wire.event(event))));
         }
 
         @Override
         public void onReset(long latestCursor) {
-            offer(() -> frame(Long.toString(latestCursor), "reset", Json.write(Wire.ResetJson.of(latestCursor))));
+            offer(() -> frame(Long.toString(latestCursor), Wire.RESET, Json.write(Wire.ResetJson.of(latestCursor))));
         }
 
         /** Called on the runtime's thread: append and return, never wait. */
@@ -271,10 +371,10 @@ final class EventStream implements AutoCloseable {
         }
 
         private byte[] droppedFrame() {
-            Wire.DroppedJson dropped = new Wire.DroppedJson("dropped", List.of(Wire.DiagnosticJson.of(
+            Wire.DroppedJson dropped = new Wire.DroppedJson(Wire.DROPPED, List.of(Wire.DiagnosticJson.of(
                     Diagnostic.warning(DiagnosticCode.EVENTS_DROPPED, "This reader fell more than " + capacity
                             + " events behind and was disconnected; reconnect with the last id received."))));
-            return frame(null, "dropped", Json.write(dropped));
+            return frame(null, Wire.DROPPED, Json.write(dropped));
         }
     }
 

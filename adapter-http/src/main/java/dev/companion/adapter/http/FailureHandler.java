@@ -3,6 +3,7 @@ package dev.companion.adapter.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.companion.core.model.CompanionException;
 import dev.companion.core.model.CompanionState;
+import dev.companion.core.model.ConversationNotFoundException;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.port.StorageException;
@@ -93,8 +94,12 @@ final class FailureHandler implements HttpHandler {
 
     static int statusOf(CompanionException e) {
         DiagnosticCode code = e.diagnostic().code();
-        if (code == DiagnosticCode.EMPTY_MESSAGE || code == DiagnosticCode.MESSAGE_TOO_LONG) {
+        if (code == DiagnosticCode.EMPTY_MESSAGE || code == DiagnosticCode.MESSAGE_TOO_LONG
+                || code == DiagnosticCode.MESSAGE_CONTAINS_NUL) {
             return 422;
+        }
+        if (e instanceof ConversationNotFoundException || code == DiagnosticCode.CONVERSATION_NOT_FOUND) {
+            return 404;
         }
         return switch (e.state()) {
             case REJECTED -> code == DiagnosticCode.CAPABILITY_DENIED ? 403 : 400;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.companion.core.CancelCommand;
 import dev.companion.core.CancelResult;
 import dev.companion.core.Companion;
+import dev.companion.core.EditMessageCommand;
 import dev.companion.core.ListWorkersUseCase;
 import dev.companion.core.SendMessageCommand;
 import dev.companion.core.SendResult;
@@ -11,12 +12,11 @@ import dev.companion.core.event.CompanionEvent;
 import dev.companion.core.event.EventListener;
 import dev.companion.core.event.EventReplay;
 import dev.companion.core.event.Subscription;
-import dev.companion.core.model.CompanionException;
 import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.ConversationId;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
-import dev.companion.core.model.InvalidRequestException;
 import dev.companion.core.model.Role;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptPage;
@@ -27,12 +27,7 @@ import dev.companion.core.model.TurnOutcome;
 import dev.companion.core.model.WorkerSnapshot;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,56 +35,99 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A Companion on a server, driven over its HTTP API so that a client written against the core's
- * ports (the CLI) does not care whether the Companion is in-process or remote. Failures come back
- * as the server's diagnostics; a server that does not answer is {@code server_unreachable}.
+ * One conversation on a server, driven over its HTTP API so that a client written against the
+ * core's ports (the CLI) does not care whether the Companion is in-process or remote. The default
+ * conversation is reached at {@code /api/companion/*}, as a server of an earlier release has it;
+ * any other at {@code /api/conversations/{id}/*}. Failures come back as the server's diagnostics;
+ * a server that does not answer is {@code server_unreachable}.
  */
 final class HttpCompanion implements Companion, ListWorkersUseCase {
 
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
-    private static final AtomicInteger READERS = new AtomicInteger();
-
-    private final URI base;
-    private final Optional<String> authorization;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpTransport transport;
+    private final ConversationId conversation;
+    /** Where this conversation's routes are, e.g. {@code api/companion/}. */
+    private final String prefix;
+    private final RemoteEvents events;
 
     HttpCompanion(URI base, Optional<String> accessToken) {
-        String scheme = base.getScheme();
-        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || base.getHost() == null) {
-            throw new IllegalArgumentException("The server address must be an http:// URL with a host.");
-        }
-        this.base = URI.create(base.toString().endsWith("/") ? base.toString() : base + "/");
-        this.authorization = accessToken.map(token -> "Bearer " + token);
+        this(new HttpTransport(base, accessToken), ConversationId.DEFAULT);
+    }
+
+    HttpCompanion(HttpTransport transport, ConversationId conversation) {
+        this.transport = transport;
+        this.conversation = conversation;
+        boolean isDefault = conversation.equals(ConversationId.DEFAULT);
+        this.prefix = isDefault ? "api/companion/" : "api/conversations/" + conversation.value() + "/";
+        // A Companion's events are its own turns and states: not the list's news, even of itself.
+        this.events = new RemoteEvents(transport,
+                isDefault ? List.of("api/companion/events") : List.of("api/events?conversation=" + conversation.value()),
+                isDefault ? List.of("api/events", "api/companion/events") : List.of("api/events"),
+                this::latestCursor, event -> event.conversationId().equals(conversation) && !isListNews(event),
+                Optional.of(conversation));
+    }
+
+    private static boolean isListNews(CompanionEvent event) {
+        return event instanceof CompanionEvent.ConversationCreated || event instanceof CompanionEvent.ConversationRenamed
+                || event instanceof CompanionEvent.ConversationDeleted;
+    }
+
+    @Override
+    public ConversationId conversationId() {
+        return conversation;
     }
 
     // ---- driving ports -------------------------------------------------------------------------
 
     @Override
     public SendResult send(SendMessageCommand command) {
-        HttpResponse<String> response = post("api/companion/messages", Json.write(Map.of("content", command.content())));
-        JsonNode body = json(response);
-        switch (response.statusCode()) {
+        return started(transport.post(prefix + "messages", Json.write(Map.of("content", command.content()))));
+    }
+
+    @Override
+    public SendResult regenerate() {
+        return started(transport.post(prefix + "regenerate", "{}"));
+    }
+
+    @Override
+    public SendResult edit(EditMessageCommand command) {
+        return started(transport.post(prefix + "edit", Json.write(Map.of("content", command.message().content()))));
+    }
+
+    /** The answer to a send, regenerate or edit, as the runtime would have given it. */
+    private SendResult started(HttpTransport.Answer answer) {
+        JsonNode body = answer.body();
+        List<Diagnostic> diagnostics = body == null ? List.of() : WireReader.diagnostics(body);
+        switch (answer.status()) {
             case 202: {
+                if (body == null) {
+                    throw HttpTransport.failure(answer, Optional.of(conversation));
+                }
                 TranscriptItem item = WireReader.item(body.path("item"));
                 return new SendResult.Accepted(new Turn(new TurnId(body.path("turn_id").asText()), item,
-                        item.createdAt()), WireReader.diagnostics(body));
+                        item.createdAt()), diagnostics);
             }
             case 409:
-                return new SendResult.Busy(new TurnId(body.path("running_turn_id").asText()),
-                        WireReader.diagnostics(body));
+                if (body != null && WireReader.state(body.path("state")) == CompanionState.BUSY) {
+                    return new SendResult.Busy(WireReader.text(body.get("running_turn_id")).map(TurnId::new),
+                            diagnostics);
+                }
+                throw HttpTransport.failure(answer, Optional.of(conversation));
+            case 422:
+                if (!diagnostics.isEmpty() && (diagnostics.get(0).code() == DiagnosticCode.NOTHING_TO_REGENERATE
+                        || diagnostics.get(0).code() == DiagnosticCode.NOTHING_TO_EDIT)) {
+                    return new SendResult.Refused(diagnostics);
+                }
+                throw HttpTransport.failure(answer, Optional.of(conversation));
             case 500:
                 if (body != null && WireReader.state(body.path("state")) == CompanionState.ERROR
-                        && !WireReader.diagnostics(body).isEmpty()
-                        && WireReader.diagnostics(body).get(0).code() == DiagnosticCode.STORAGE_WRITE_FAILED) {
-                    return new SendResult.Failed(WireReader.diagnostics(body));
+                        && !diagnostics.isEmpty() && diagnostics.get(0).code() == DiagnosticCode.STORAGE_WRITE_FAILED) {
+                    return new SendResult.Failed(diagnostics);
                 }
-                throw failure(response, body);
+                throw HttpTransport.failure(answer, Optional.of(conversation));
             default:
-                throw failure(response, body);
+                throw HttpTransport.failure(answer, Optional.of(conversation));
         }
     }
 
@@ -98,7 +136,7 @@ final class HttpCompanion implements Companion, ListWorkersUseCase {
         long deadline = System.nanoTime() + atMost.toNanos();
         // Listen first, then look in the transcript: a turn that ends in between is seen either way.
         long cursor = latestCursor();
-        EventFrameReader reader = openEvents(Optional.of(cursor));
+        EventFrameReader reader = events.follow(cursor);
         try {
             List<TranscriptItem> newest = transcript(TranscriptQuery.newest(TranscriptQuery.MAX_LIMIT)).items();
             Optional<TurnOutcome> stored = storedOutcome(turn, newest);
@@ -115,26 +153,26 @@ final class HttpCompanion implements Companion, ListWorkersUseCase {
                     frame = reader.next(remaining, TimeUnit.NANOSECONDS);
                 } catch (IOException ended) {
                     reader.close();
-                    reader = openEvents(Optional.of(cursor));
+                    reader = events.follow(cursor);
                     continue;
                 }
                 if (frame.isEmpty()) {
                     return Optional.empty();
                 }
-                Optional<CompanionEvent> event = decode(frame.get());
-                if (event.isPresent()) {
-                    cursor = event.get().cursor();
-                    if (event.get() instanceof CompanionEvent.TurnEnded ended
-                            && ended.outcome().turnId().equals(turn)) {
-                        return Optional.of(ended.outcome());
-                    }
-                } else if ("reset".equals(frame.get().event())) {
+                if (RemoteEvents.isReset(frame.get())) {
                     Optional<TurnOutcome> after = storedOutcome(turn,
                             transcript(TranscriptQuery.newest(TranscriptQuery.MAX_LIMIT)).items());
                     if (after.isPresent()) {
                         return after;
                     }
-                    cursor = Json.read(frame.get().data().orElse("{}")).path("latest_cursor").asLong(cursor);
+                    cursor = RemoteEvents.resetCursor(frame.get(), cursor);
+                    continue;
+                }
+                cursor = frame.get().id().map(Long::parseLong).orElse(cursor);
+                Optional<CompanionEvent> event = events.decode(frame.get());
+                if (event.isPresent() && event.get() instanceof CompanionEvent.TurnEnded ended
+                        && ended.outcome().turnId().equals(turn)) {
+                    return Optional.of(ended.outcome());
                 }
             }
         } finally {
@@ -147,11 +185,8 @@ final class HttpCompanion implements Companion, ListWorkersUseCase {
         Map<String, String> body = new LinkedHashMap<>();
         command.reason().ifPresent(reason -> body.put("reason", reason));
         command.turn().ifPresent(turn -> body.put("turn_id", turn.value()));
-        HttpResponse<String> response = post("api/companion/cancel", Json.write(body));
-        JsonNode json = json(response);
-        if (response.statusCode() != 200 || json == null) {
-            throw failure(response, json);
-        }
+        JsonNode json = transport.expect(transport.post(prefix + "cancel", Json.write(body)), 200,
+                Optional.of(conversation));
         List<Diagnostic> diagnostics = WireReader.diagnostics(json);
         Diagnostic diagnostic = diagnostics.isEmpty()
                 ? Diagnostic.info(DiagnosticCode.NOT_RUNNING, "No turn was running.") : diagnostics.get(0);
@@ -172,201 +207,41 @@ final class HttpCompanion implements Companion, ListWorkersUseCase {
 
     @Override
     public CompanionStatus status() {
-        return WireReader.status(expect(get("api/companion/status"), 200));
+        return WireReader.status(statusJson(), conversation);
+    }
+
+    private JsonNode statusJson() {
+        return transport.expect(transport.get(prefix + "status"), 200, Optional.of(conversation));
     }
 
     @Override
     public TranscriptPage transcript(TranscriptQuery query) {
-        StringBuilder path = new StringBuilder("api/companion/transcript?limit=").append(query.limit());
+        StringBuilder path = new StringBuilder(prefix).append("transcript?limit=").append(query.limit());
         query.start().ifPresent(start -> path.append("&start=").append(start));
-        return WireReader.page(expect(get(path.toString()), 200));
+        return WireReader.page(transport.expect(transport.get(path.toString()), 200, Optional.of(conversation)));
     }
 
     @Override
     public List<WorkerSnapshot> workers() {
         List<WorkerSnapshot> workers = new ArrayList<>();
-        expect(get("api/workers"), 200).path("workers").forEach(w -> workers.add(WireReader.worker(w)));
+        transport.expect(transport.get("api/workers"), 200, Optional.empty()).path("workers")
+                .forEach(w -> workers.add(WireReader.worker(w)));
         return workers;
     }
 
     @Override
     public long latestCursor() {
-        return expect(get("api/companion/status"), 200).path("latest_cursor").asLong();
+        return statusJson().path("latest_cursor").asLong();
     }
 
     @Override
     public EventReplay eventsAfter(long cursor, int max) {
-        long latest = latestCursor();
-        List<CompanionEvent> events = new ArrayList<>();
-        if (cursor == latest || max <= 0) {
-            return new EventReplay.Events(events, latest);
-        }
-        try (EventFrameReader reader = openEvents(Optional.of(cursor))) {
-            while (events.size() < max) {
-                Optional<EventFrameReader.Frame> frame = reader.next(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                if (frame.isEmpty()) {
-                    break;
-                }
-                if ("reset".equals(frame.get().event())) {
-                    return new EventReplay.Reset(Json.read(frame.get().data().orElse("{}"))
-                            .path("latest_cursor").asLong(latest));
-                }
-                Optional<CompanionEvent> event = decode(frame.get());
-                event.ifPresent(events::add);
-                if (event.isPresent() && event.get().cursor() >= latest) {
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            // the stream ended early: answer with what arrived
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return new EventReplay.Events(events, Math.max(latest,
-                events.isEmpty() ? latest : events.get(events.size() - 1).cursor()));
+        return events.eventsAfter(cursor, max);
     }
 
     @Override
     public Subscription subscribe(long cursor, EventListener listener) {
-        RemoteSubscription subscription = new RemoteSubscription(cursor, listener);
-        subscription.start();
-        return subscription;
-    }
-
-    /**
-     * Follows the event stream on a thread of its own and reconnects, with the last id received,
-     * whenever the connection ends (a dropped slow reader, a restart of the network), so the
-     * listener sees every event once and in order, or a reset.
-     */
-    private final class RemoteSubscription implements Subscription {
-
-        private final EventListener listener;
-        private final Thread thread;
-        private volatile boolean closed;
-        private volatile EventFrameReader reader;
-        private long cursor;
-
-        RemoteSubscription(long cursor, EventListener listener) {
-            this.cursor = cursor;
-            this.listener = listener;
-            this.thread = new Thread(this::follow, "companion-http-subscription-" + READERS.incrementAndGet());
-            this.thread.setDaemon(true);
-        }
-
-        void start() {
-            thread.start();
-        }
-
-        private void follow() {
-            while (!closed) {
-                try (EventFrameReader events = openEvents(Optional.of(cursor))) {
-                    reader = events;
-                    if (closed) {
-                        return;
-                    }
-                    while (!closed) {
-                        Optional<EventFrameReader.Frame> frame = events.next(1, TimeUnit.MINUTES);
-                        if (frame.isEmpty()) {
-                            continue;
-                        }
-                        if ("reset".equals(frame.get().event())) {
-                            long latest = Json.read(frame.get().data().orElse("{}")).path("latest_cursor").asLong(cursor);
-                            cursor = latest;
-                            listener.onReset(latest);
-                            continue;
-                        }
-                        Optional<CompanionEvent> event = decode(frame.get());
-                        if (event.isPresent()) {
-                            cursor = event.get().cursor();
-                            listener.onEvent(event.get());
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    return;
-                } catch (IOException | CompanionException e) {
-                    if (closed) {
-                        return;
-                    }
-                    try {
-                        Thread.sleep(EventStream.RETRY_MILLIS); // the server's own retry hint
-                    } catch (InterruptedException interrupted) {
-                        return;
-                    }
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            EventFrameReader current = reader;
-            if (current != null) {
-                current.close();
-            }
-            thread.interrupt();
-        }
-    }
-
-    // ---- HTTP ----------------------------------------------------------------------------------
-
-    private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(REQUEST_TIMEOUT);
-        authorization.ifPresent(value -> request.header("Authorization", value));
-        return request;
-    }
-
-    private HttpResponse<String> get(String path) {
-        return call(request(path).GET().build());
-    }
-
-    private HttpResponse<String> post(String path, String json) {
-        return call(request(path).header("Content-Type", Responses.JSON_UTF8)
-                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build());
-    }
-
-    private HttpResponse<String> call(HttpRequest request) {
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw unreachable();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CompanionException(CompanionState.ERROR, Diagnostic.error(DiagnosticCode.INTERNAL_ERROR,
-                    "The request to the server was interrupted."));
-        }
-    }
-
-    private EventFrameReader openEvents(Optional<Long> cursor) {
-        HttpRequest.Builder request = request("api/companion/events").header("Accept", "text/event-stream");
-        // the request timeout bounds the wait for the answer's head; the stream itself may last
-        cursor.ifPresent(c -> request.header("Last-Event-ID", Long.toString(c)));
-        HttpResponse<InputStream> response;
-        try {
-            response = http.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw unreachable();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CompanionException(CompanionState.ERROR, Diagnostic.error(DiagnosticCode.INTERNAL_ERROR,
-                    "The request to the server was interrupted."));
-        }
-        if (response.statusCode() != 200) {
-            String body;
-            try (InputStream in = response.body()) {
-                body = new String(in.readNBytes(RequestBodies.MAX_BODY_BYTES), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                body = "";
-            }
-            throw failure(response.statusCode(), parse(body));
-        }
-        return new EventFrameReader(response.body(), "companion-http-events-" + READERS.incrementAndGet());
-    }
-
-    private Optional<CompanionEvent> decode(EventFrameReader.Frame frame) {
-        if (frame.data().isEmpty()) {
-            return Optional.empty();
-        }
-        return WireReader.event(frame.event(), Json.read(frame.data().get()));
+        return events.subscribe(cursor, listener);
     }
 
     /** The outcome of a turn whose reply is among these items. */
@@ -374,57 +249,14 @@ final class HttpCompanion implements Companion, ListWorkersUseCase {
         for (TranscriptItem item : items) {
             if (item.role() == Role.ASSISTANT && item.turnId().equals(turn)) {
                 return Optional.of(switch (item.status()) {
-                    case COMPLETED -> new TurnOutcome.Completed(turn, Optional.of(item), List.of());
-                    case CANCELLED -> new TurnOutcome.Cancelled(turn, Optional.of(item), List.of());
-                    case TIMEOUT -> new TurnOutcome.TimedOut(turn, Optional.of(item), List.of());
-                    default -> new TurnOutcome.Failed(turn, CompanionState.ERROR, Optional.of(item), List.of());
+                    case COMPLETED, TRUNCATED, FILTERED, REFUSED -> new TurnOutcome.Completed(turn, Optional.of(item), item.details().diagnostics());
+                    case CANCELLED -> new TurnOutcome.Cancelled(turn, Optional.of(item), item.details().diagnostics());
+                    case TIMEOUT -> new TurnOutcome.TimedOut(turn, Optional.of(item), item.details().diagnostics());
+                    default -> new TurnOutcome.Failed(turn, CompanionState.ERROR, Optional.of(item),
+                            item.details().diagnostics());
                 });
             }
         }
         return Optional.empty();
-    }
-
-    private JsonNode expect(HttpResponse<String> response, int status) {
-        JsonNode body = json(response);
-        if (response.statusCode() != status || body == null) {
-            throw failure(response, body);
-        }
-        return body;
-    }
-
-    private static JsonNode json(HttpResponse<String> response) {
-        return parse(response.body());
-    }
-
-    private static JsonNode parse(String body) {
-        try {
-            return body == null || body.isBlank() ? null : Json.read(body);
-        } catch (Rejection notJson) {
-            return null;
-        }
-    }
-
-    private static CompanionException failure(HttpResponse<String> response, JsonNode body) {
-        return failure(response.statusCode(), body);
-    }
-
-    /** The server's own diagnostic as an exception: rejected input as {@link InvalidRequestException}. */
-    private static CompanionException failure(int status, JsonNode body) {
-        if (body != null && !WireReader.diagnostics(body).isEmpty()) {
-            Diagnostic diagnostic = WireReader.diagnostics(body).get(0);
-            CompanionState state = WireReader.state(body.path("state"));
-            if (state == CompanionState.REJECTED && (status == 400 || status == 413 || status == 415 || status == 422)) {
-                return new InvalidRequestException(diagnostic);
-            }
-            return new CompanionException(state, diagnostic);
-        }
-        return new CompanionException(CompanionState.ERROR, Diagnostic.error(DiagnosticCode.INTERNAL_ERROR,
-                "The server answered " + status + " without a diagnostic."));
-    }
-
-    private CompanionException unreachable() {
-        return new CompanionException(CompanionState.ERROR, Diagnostic.error(DiagnosticCode.SERVER_UNREACHABLE,
-                "No Companion server answers at " + base.getScheme() + "://" + base.getHost()
-                        + (base.getPort() < 0 ? "" : ":" + base.getPort()) + "."));
     }
 }

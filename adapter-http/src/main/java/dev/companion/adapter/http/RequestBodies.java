@@ -39,8 +39,18 @@ final class RequestBodies {
         }
     }
 
+    /**
+     * The guard every route gets: a body, when there is one, is JSON; a route that needs one
+     * ({@link Route.Body#JSON}) also refuses a request that does not say so.
+     */
+    static void checkContentType(HttpServerExchange exchange, Route.Body body) {
+        if (body == Route.Body.JSON || hasBody(exchange)) {
+            requireJson(exchange);
+        }
+    }
+
     /** {@code application/json}, with no charset or with {@code utf-8}; anything else is 415. */
-    static void requireJson(HttpServerExchange exchange) {
+    private static void requireJson(HttpServerExchange exchange) {
         String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
         if (contentType == null || !isJsonUtf8(contentType)) {
             throw new Rejection(415, DiagnosticCode.UNSUPPORTED_MEDIA_TYPE,

@@ -26,6 +26,8 @@ final class Responses {
     }
 
     static void error(HttpServerExchange exchange, int status, CompanionState state, Diagnostic diagnostic) {
+        // Also when a public route fails (a missing file): a refusal is never cached.
+        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, SecurityHeaders.NO_STORE);
         json(exchange, status, new Wire.ErrorJson(state.wireName(), List.of(Wire.DiagnosticJson.of(diagnostic))));
     }
 

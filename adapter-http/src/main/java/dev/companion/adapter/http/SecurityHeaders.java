@@ -7,7 +7,8 @@ import io.undertow.util.HttpString;
 
 /**
  * Puts the safety headers on every response, set before anything else runs so that no answer,
- * error or static file, goes out without them. No {@code Access-Control-*} header is ever set:
+ * error or static file, goes out without them; {@code Cache-Control: no-store} too, except on
+ * what a public route serves. No {@code Access-Control-*} header is ever set:
  * the API is for this origin only.
  */
 final class SecurityHeaders implements HttpHandler {
@@ -15,6 +16,8 @@ final class SecurityHeaders implements HttpHandler {
     static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
             + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
             + "frame-ancestors 'none'; form-action 'self'";
+
+    static final String NO_STORE = "no-store";
 
     private static final HttpString CSP = new HttpString("Content-Security-Policy");
     private static final HttpString NOSNIFF = new HttpString("X-Content-Type-Options");
@@ -32,10 +35,9 @@ final class SecurityHeaders implements HttpHandler {
         headers.put(CSP, CONTENT_SECURITY_POLICY);
         headers.put(NOSNIFF, "nosniff");
         headers.put(REFERRER, "no-referrer");
-        if (exchange.getRequestPath().startsWith("/api/")) {
-            // Answers of the API are live state: a cache must never serve them again.
-            headers.put(Headers.CACHE_CONTROL, "no-store");
-        }
+        // Answers are live state that a cache must never serve again, unless the request reaches a
+        // route declared public (static files), where the RequestGuard takes this off again.
+        headers.put(Headers.CACHE_CONTROL, NO_STORE);
         next.handleRequest(exchange);
     }
 }

@@ -1,13 +1,17 @@
 package dev.companion.adapter.http;
 
 import dev.companion.core.CancelResult;
+import dev.companion.core.ConversationPage;
 import dev.companion.core.SendMessageCommand;
 import dev.companion.core.event.CompanionEvent;
 import dev.companion.core.model.Capability;
 import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.Conversation;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.ProviderInfo;
+import dev.companion.core.model.ReplyDetails;
+import dev.companion.core.model.TokenUsage;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptPage;
 import dev.companion.core.model.TranscriptQuery;
@@ -15,6 +19,7 @@ import dev.companion.core.model.TurnId;
 import dev.companion.core.model.TurnOutcome;
 import dev.companion.core.model.WorkerSnapshot;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,16 +45,63 @@ final class Wire {
         }
     }
 
+    /**
+     * A transcript item. {@code reasoning}, {@code reasoningMs} and {@code usage} are a reply's own
+     * (null when it has none, and always for a user item); {@code diagnostics} explain how a reply
+     * ended (empty for a user item and a plain completed reply).
+     */
     record ItemJson(long sequence, String role, String content, String createdAt, String source, String status,
-                    String turnId) {
+                    String turnId, String reasoning, Long reasoningMs, UsageJson usage,
+                    List<DiagnosticJson> diagnostics) {
         static ItemJson of(TranscriptItem item) {
+            ReplyDetails details = item.details();
             return new ItemJson(item.sequence(), item.role().wireName(), item.content(), item.createdAt().toString(),
-                    item.source(), item.status().wireName(), item.turnId().value());
+                    item.source(), item.status().wireName(), item.turnId().value(),
+                    details.reasoning().isEmpty() ? null : details.reasoning(),
+                    details.reasoningTime().map(Duration::toMillis).orElse(null),
+                    details.usage().map(UsageJson::of).orElse(null), DiagnosticJson.all(details.diagnostics()));
         }
 
         static ItemJson ofNullable(Optional<TranscriptItem> item) {
             return item.map(ItemJson::of).orElse(null);
         }
+    }
+
+    record UsageJson(long inputTokens, long outputTokens, long reasoningTokens) {
+        static UsageJson of(TokenUsage usage) {
+            return new UsageJson(usage.inputTokens(), usage.outputTokens(), usage.reasoningTokens());
+        }
+    }
+
+    /** A conversation as the list shows it. */
+    record ConversationJson(String id, String title, String createdAt, String updatedAt, long itemCount,
+                            String state, String preview) {
+        static ConversationJson of(Conversation conversation) {
+            return new ConversationJson(conversation.id().value(), conversation.title().orElse(null),
+                    conversation.createdAt().toString(), conversation.updatedAt().toString(),
+                    conversation.itemCount(), conversation.state().wireName(), conversation.preview().orElse(null));
+        }
+    }
+
+    /** {@code GET /api/conversations}: a page, where the next starts, and the newest event cursor. */
+    record ConversationPageJson(String state, List<ConversationJson> conversations, String nextCursor,
+                                long latestCursor, List<DiagnosticJson> diagnostics) {
+        static ConversationPageJson of(ConversationPage page, long latestCursor) {
+            return new ConversationPageJson(CompanionState.READY.wireName(),
+                    page.conversations().stream().map(ConversationJson::of).toList(),
+                    page.nextCursor().orElse(null), latestCursor, List.of());
+        }
+    }
+
+    /** One conversation: created, read or renamed. */
+    record ConversationAnswerJson(String state, ConversationJson conversation, List<DiagnosticJson> diagnostics) {
+        static ConversationAnswerJson of(Conversation conversation) {
+            return new ConversationAnswerJson(CompanionState.READY.wireName(), ConversationJson.of(conversation),
+                    List.of());
+        }
+    }
+
+    record DeletedJson(String state, String deleted, List<DiagnosticJson> diagnostics) {
     }
 
     record ProfileJson(String id, String label, String systemPrompt) {
@@ -81,12 +133,13 @@ final class Wire {
                 TranscriptQuery.MAX_LIMIT, RequestBodies.MAX_BODY_BYTES);
     }
 
-    record StatusJson(String state, WorkerJson worker, String authority, String runningTurnId,
+    record StatusJson(String state, String conversationId, WorkerJson worker, String authority, String runningTurnId,
                       long latestCursor, TransportJson transport, ProviderJson provider, LimitsJson limits,
                       List<DiagnosticJson> diagnostics) {
         /** Over HTTP the transport is this server's, not the runtime's; the runtime's limitation still holds. */
         static StatusJson of(CompanionStatus status, long latestCursor, String completion) {
-            return new StatusJson(status.state().wireName(), WorkerJson.of(status.worker()), status.authority(),
+            return new StatusJson(status.state().wireName(), status.conversation().value(),
+                    WorkerJson.of(status.worker()), status.authority(),
                     status.runningTurn().map(TurnId::value).orElse(null), latestCursor,
                     new TransportJson("http_json", completion, status.transport().limitation().orElse(null)),
                     ProviderJson.of(status.provider()), LimitsJson.CURRENT, DiagnosticJson.all(status.diagnostics()));
@@ -111,6 +164,7 @@ final class Wire {
                         List<DiagnosticJson> diagnostics) {
     }
 
+    /** Refused as busy: {@code runningTurnId} names the turn in the way, null when the runtime's limit is. */
     record BusyJson(String state, String runningTurnId, List<DiagnosticJson> diagnostics) {
     }
 
@@ -120,12 +174,12 @@ final class Wire {
             List<DiagnosticJson> diagnostics = DiagnosticJson.all(result.diagnostics());
             if (result instanceof CancelResult.Cancelled cancelled) {
                 TurnOutcome outcome = cancelled.outcome();
-                return new CancelJson(state, outcome.turnId().value(), outcomeName(outcome),
+                return new CancelJson(state, outcome.turnId().value(), outcome.end().wireName(),
                         ItemJson.ofNullable(outcome.reply()), diagnostics);
             }
             if (result instanceof CancelResult.AlreadyCompleted completed) {
                 TurnOutcome outcome = completed.outcome();
-                return new CancelJson(state, completed.turn().value(), outcomeName(outcome),
+                return new CancelJson(state, completed.turn().value(), outcome.end().wireName(),
                         ItemJson.ofNullable(outcome.reply()), diagnostics);
             }
             return new CancelJson(state, null, null, null, diagnostics);
@@ -140,22 +194,37 @@ final class Wire {
 
     // ---- events (data of the SSE frames) ---------------------------------------------------------
 
-    record TurnStartedJson(long cursor, String type, String at, String turnId, ItemJson item) {
+    record TurnStartedJson(long cursor, String type, String at, String conversationId, String turnId,
+                           ItemJson item) {
     }
 
-    record TextDeltaJson(long cursor, String type, String at, String turnId, String text) {
+    /** A piece of the reply ({@code text_delta}) or of the model's reasoning ({@code reasoning_delta}). */
+    record DeltaJson(long cursor, String type, String at, String conversationId, String turnId, String text) {
     }
 
-    record TurnEndedJson(long cursor, String type, String at, String turnId, String state, String outcome,
-                         ItemJson reply, List<DiagnosticJson> diagnostics) {
+    record TurnEndedJson(long cursor, String type, String at, String conversationId, String turnId, String state,
+                         String outcome, ItemJson reply, List<DiagnosticJson> diagnostics) {
     }
 
-    record StateChangedJson(long cursor, String type, String at, String from, String to) {
+    record StateChangedJson(long cursor, String type, String at, String conversationId, String from, String to) {
     }
+
+    /** {@code conversation_created} and {@code conversation_renamed}: the conversation as it is now. */
+    record ConversationChangedJson(long cursor, String type, String at, String conversationId,
+                                   ConversationJson conversation) {
+    }
+
+    record ConversationDeletedJson(long cursor, String type, String at, String conversationId) {
+    }
+
+    /** The name of the frame that tells a reader to reload: not a core event, this stream's own. */
+    static final String RESET = "reset";
+    /** The name of the last frame a reader that fell behind gets. */
+    static final String DROPPED = "dropped";
 
     record ResetJson(String type, long latestCursor) {
         static ResetJson of(long latestCursor) {
-            return new ResetJson("reset", latestCursor);
+            return new ResetJson(RESET, latestCursor);
         }
     }
 
@@ -163,42 +232,41 @@ final class Wire {
     record DroppedJson(String type, List<DiagnosticJson> diagnostics) {
     }
 
+    /** An event's frame data; its {@code type} is {@link CompanionEvent#name()}, as is the frame's name. */
     static Object event(CompanionEvent event) {
         String at = event.at().toString();
+        String conversation = event.conversationId().value();
         if (event instanceof CompanionEvent.TurnStarted started) {
-            return new TurnStartedJson(event.cursor(), event.name(), at, started.turn().id().value(),
+            return new TurnStartedJson(event.cursor(), event.name(), at, conversation, started.turn().id().value(),
                     ItemJson.of(started.turn().userItem()));
         }
         if (event instanceof CompanionEvent.TextDelta delta) {
-            return new TextDeltaJson(event.cursor(), event.name(), at, delta.turnId().value(), delta.text());
+            return new DeltaJson(event.cursor(), event.name(), at, conversation, delta.turnId().value(), delta.text());
+        }
+        if (event instanceof CompanionEvent.ReasoningDelta delta) {
+            return new DeltaJson(event.cursor(), event.name(), at, conversation, delta.turnId().value(), delta.text());
         }
         if (event instanceof CompanionEvent.TurnEnded ended) {
             TurnOutcome outcome = ended.outcome();
-            return new TurnEndedJson(event.cursor(), event.name(), at, outcome.turnId().value(),
-                    outcome.state().wireName(), outcomeName(outcome), ItemJson.ofNullable(outcome.reply()),
+            return new TurnEndedJson(event.cursor(), event.name(), at, conversation, outcome.turnId().value(),
+                    outcome.state().wireName(), outcome.end().wireName(), ItemJson.ofNullable(outcome.reply()),
                     DiagnosticJson.all(outcome.diagnostics()));
         }
         if (event instanceof CompanionEvent.StateChanged changed) {
-            return new StateChangedJson(event.cursor(), event.name(), at, changed.from().wireName(),
+            return new StateChangedJson(event.cursor(), event.name(), at, conversation, changed.from().wireName(),
                     changed.to().wireName());
         }
+        if (event instanceof CompanionEvent.ConversationCreated created) {
+            return new ConversationChangedJson(event.cursor(), event.name(), at, conversation,
+                    ConversationJson.of(created.conversation()));
+        }
+        if (event instanceof CompanionEvent.ConversationRenamed renamed) {
+            return new ConversationChangedJson(event.cursor(), event.name(), at, conversation,
+                    ConversationJson.of(renamed.conversation()));
+        }
+        if (event instanceof CompanionEvent.ConversationDeleted) {
+            return new ConversationDeletedJson(event.cursor(), event.name(), at, conversation);
+        }
         throw new IllegalArgumentException("an event type this adapter does not know: " + event.name());
-    }
-
-    /** The wire name of how a turn ended: completed, failed, cancelled or timed_out. */
-    static String outcomeName(TurnOutcome outcome) {
-        if (outcome instanceof TurnOutcome.Completed) {
-            return "completed";
-        }
-        if (outcome instanceof TurnOutcome.Failed) {
-            return "failed";
-        }
-        if (outcome instanceof TurnOutcome.Cancelled) {
-            return "cancelled";
-        }
-        if (outcome instanceof TurnOutcome.TimedOut) {
-            return "timed_out";
-        }
-        throw new IllegalArgumentException("an outcome this adapter does not know");
     }
 }

@@ -3,12 +3,14 @@ package dev.companion.adapter.http;
 import dev.companion.core.CancelCommand;
 import dev.companion.core.CancelResult;
 import dev.companion.core.Companion;
+import dev.companion.core.EditMessageCommand;
 import dev.companion.core.SendMessageCommand;
 import dev.companion.core.SendResult;
 import dev.companion.core.event.EventListener;
 import dev.companion.core.event.EventReplay;
 import dev.companion.core.event.Subscription;
 import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.ConversationId;
 import dev.companion.core.model.TranscriptPage;
 import dev.companion.core.model.TranscriptQuery;
 import dev.companion.core.model.TurnId;
@@ -29,6 +31,21 @@ final class FailingCompanion implements Companion {
     FailingCompanion(Companion delegate, RuntimeException failure) {
         this.delegate = delegate;
         this.failure = failure;
+    }
+
+    @Override
+    public ConversationId conversationId() {
+        return delegate.conversationId();
+    }
+
+    @Override
+    public SendResult regenerate() {
+        return delegate.regenerate();
+    }
+
+    @Override
+    public SendResult edit(EditMessageCommand command) {
+        return delegate.edit(command);
     }
 
     @Override

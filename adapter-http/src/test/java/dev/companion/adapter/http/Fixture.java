@@ -2,6 +2,15 @@ package dev.companion.adapter.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.companion.core.Companion;
+import dev.companion.core.ConversationPage;
+import dev.companion.core.ConversationQuery;
+import dev.companion.core.Conversations;
+import dev.companion.core.CreateConversationCommand;
+import dev.companion.core.DeleteResult;
+import dev.companion.core.RenameConversationCommand;
+import dev.companion.core.event.EventReplay;
+import dev.companion.core.model.Conversation;
+import dev.companion.core.model.ConversationId;
 import dev.companion.core.ListWorkersUseCase;
 import dev.companion.core.event.CompanionEvent;
 import dev.companion.core.event.EventListener;
@@ -44,13 +53,20 @@ final class Fixture implements AutoCloseable {
 
     private Fixture(Optional<LanguageModel> model, Optional<TranscriptStore> store,
                     UnaryOperator<Companion> wrap, UnaryOperator<CompanionHttpServer.Builder> configure) {
+        this(model, store, wrap, configure, UnaryOperator.identity());
+    }
+
+    private Fixture(Optional<LanguageModel> model, Optional<TranscriptStore> store,
+                    UnaryOperator<Companion> wrap, UnaryOperator<CompanionHttpServer.Builder> configure,
+                    UnaryOperator<CompanionRuntime.Builder> runtimeSettings) {
         CompanionRuntime.Builder builder = CompanionRuntime.builder().prompts(new ClasspathPromptCatalog())
                 .model(model.orElse(this.model)).turnTimeout(Duration.ofMinutes(2));
         store.ifPresent(builder::store);
-        this.runtime = builder.build();
+        this.runtime = runtimeSettings.apply(builder).build();
         this.companion = wrap.apply(runtime.companion());
         ListWorkersUseCase workers = runtime;
-        this.server = configure.apply(CompanionHttpServer.builder().companion(companion).workers(workers)
+        this.server = configure.apply(CompanionHttpServer.builder()
+                .conversations(new DefaultWrapped(runtime.conversations(), wrap)).workers(workers)
                 .console(Fixture.class.getClassLoader(), "test-console/")).build();
         this.port = server.start();
     }
@@ -73,6 +89,12 @@ final class Fixture implements AutoCloseable {
 
     static Fixture configured(UnaryOperator<CompanionHttpServer.Builder> configure) {
         return new Fixture(Optional.empty(), Optional.empty(), UnaryOperator.identity(), configure);
+    }
+
+    /** A runtime configured further, e.g. with fewer turns allowed at once. */
+    static Fixture withRuntime(UnaryOperator<CompanionRuntime.Builder> runtimeSettings) {
+        return new Fixture(Optional.empty(), Optional.empty(), UnaryOperator.identity(), UnaryOperator.identity(),
+                runtimeSettings);
     }
 
     URI uri(String pathAndQuery) {
@@ -101,6 +123,25 @@ final class Fixture implements AutoCloseable {
             request.headers(headers);
         }
         return send(request.build());
+    }
+
+    HttpResponse<String> patchJson(String path, String json, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json)).timeout(Duration.ofSeconds(30));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    /** Creates a conversation over the API and returns its id (it must be created). */
+    String createConversation(String json) {
+        HttpResponse<String> response = json == null ? post("/api/conversations", null, new byte[0])
+                : postJson("/api/conversations", json);
+        if (response.statusCode() != 201) {
+            throw new AssertionError("expected 201, got " + response.statusCode() + " " + response.body());
+        }
+        return json(response).at("/conversation/id").asText();
     }
 
     HttpResponse<String> method(String method, String path, String... headers) {
@@ -164,13 +205,76 @@ final class Fixture implements AutoCloseable {
         }
     }
 
+    /** The runtime's conversations, with the default one as the test wraps it. */
+    private record DefaultWrapped(Conversations delegate, UnaryOperator<Companion> wrap) implements Conversations {
+        @Override
+        public Conversation create(CreateConversationCommand command) {
+            return delegate.create(command);
+        }
+
+        @Override
+        public ConversationPage list(ConversationQuery query) {
+            return delegate.list(query);
+        }
+
+        @Override
+        public Optional<Conversation> get(ConversationId id) {
+            return delegate.get(id);
+        }
+
+        @Override
+        public Conversation rename(RenameConversationCommand command) {
+            return delegate.rename(command);
+        }
+
+        @Override
+        public DeleteResult delete(ConversationId id) {
+            return delegate.delete(id);
+        }
+
+        @Override
+        public Companion open(ConversationId id) {
+            Companion opened = delegate.open(id);
+            return id.equals(ConversationId.DEFAULT) ? wrap.apply(opened) : opened;
+        }
+
+        @Override
+        public long latestCursor() {
+            return delegate.latestCursor();
+        }
+
+        @Override
+        public EventReplay eventsAfter(long cursor, int max) {
+            return delegate.eventsAfter(cursor, max);
+        }
+
+        @Override
+        public Subscription subscribe(long cursor, EventListener listener) {
+            return delegate.subscribe(cursor, listener);
+        }
+    }
+
     static JsonNode json(HttpResponse<String> response) {
         return Json.read(response.body());
     }
 
+    /**
+     * Stops the server and the runtime, then holds every answer the test received to the rules of
+     * every answer (safe headers, no leak) and to the OpenAPI document: each must be an answer the
+     * document describes, in the shape it gives.
+     */
     @Override
     public void close() {
         server.close();
         runtime.close();
+        List<HttpResponse<String>> received;
+        synchronized (responses) {
+            received = List.copyOf(responses);
+        }
+        ResponseRules.assertEverySafe(received, (what, response) -> { });
+        OpenApiContract contract = OpenApiContract.load();
+        for (HttpResponse<String> response : received) {
+            contract.assertMatches(response);
+        }
     }
 }

@@ -142,7 +142,7 @@ class GuardsTest {
     void binding_beyond_loopback_without_a_token_is_refused_at_build() {
         for (String host : new String[] {"0.0.0.0", "::"}) {
             assertThatIllegalArgumentException()
-                    .isThrownBy(() -> CompanionHttpServer.builder().companion(fixture.companion)
+                    .isThrownBy(() -> CompanionHttpServer.builder().conversations(fixture.runtime.conversations())
                             .workers(fixture.runtime).host(host).build())
                     .withMessageContaining("access token");
         }
@@ -150,7 +150,7 @@ class GuardsTest {
 
     @Test
     void bound_to_every_address_with_a_token_it_answers_to_any_host_that_has_the_token() throws Exception {
-        try (CompanionHttpServer open = CompanionHttpServer.builder().companion(fixture.companion)
+        try (CompanionHttpServer open = CompanionHttpServer.builder().conversations(fixture.runtime.conversations())
                 .workers(fixture.runtime).host("0.0.0.0").accessToken(Optional.of("another-token-1234")).build()) {
             int port = open.start();
 
@@ -167,7 +167,7 @@ class GuardsTest {
 
     @Test
     void a_busy_port_is_a_typed_failure_with_a_one_line_message() {
-        CompanionHttpServer second = CompanionHttpServer.builder().companion(fixture.companion)
+        CompanionHttpServer second = CompanionHttpServer.builder().conversations(fixture.runtime.conversations())
                 .workers(fixture.runtime).port(fixture.port).build();
 
         assertThatExceptionOfType(CompanionException.class).isThrownBy(second::start)

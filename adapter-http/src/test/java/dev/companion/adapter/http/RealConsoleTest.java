@@ -21,7 +21,7 @@ class RealConsoleTest {
     @Test
     void the_console_page_and_every_asset_it_names_are_served_with_the_right_types() throws Exception {
         try (CompanionRuntime runtime = CompanionRuntime.builder().prompts(new ClasspathPromptCatalog()).build();
-             CompanionHttpServer server = CompanionHttpServer.builder().companion(runtime.companion())
+             CompanionHttpServer server = CompanionHttpServer.builder().conversations(runtime.conversations())
                      .workers(runtime).build()) {
             server.start();
             HttpClient client = HttpClient.newHttpClient();

@@ -58,6 +58,24 @@ class RequestValidationTest {
     }
 
     @Test
+    void a_body_on_any_route_must_be_json_and_a_json_body_where_none_is_needed_is_ignored() throws Exception {
+        String head = "GET /api/companion/status HTTP/1.1\r\nHost: 127.0.0.1:" + fixture.port
+                + "\r\nConnection: close\r\nContent-Length: 2\r\n";
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+
+        RawHttp.Response text = RawHttp.exchange(fixture.port, head + "Content-Type: text/plain\r\n\r\n", body);
+        RawHttp.Response untyped = RawHttp.exchange(fixture.port, head + "\r\n", body);
+        RawHttp.Response json = RawHttp.exchange(fixture.port, head + "Content-Type: application/json\r\n\r\n", body);
+
+        for (RawHttp.Response refused : new RawHttp.Response[] {text, untyped}) {
+            assertThat(refused.status()).isEqualTo(415);
+            assertThat(refused.json().at("/diagnostics/0/code").asText()).isEqualTo("unsupported_media_type");
+        }
+        assertThat(json.status()).isEqualTo(200);
+        assertThat(json.json().get("state").asText()).isEqualTo("ready");
+    }
+
+    @Test
     void json_with_a_utf8_charset_in_any_spelling_is_accepted() throws Exception {
         for (String type : new String[] {"application/json; charset=utf-8", "Application/JSON;charset=UTF-8",
                 "application/json; charset=\"utf-8\""}) {

@@ -96,6 +96,24 @@ class StalledClientsTest {
     }
 
     @Test
+    void a_live_event_stream_outlives_many_idle_timeouts_while_the_server_listens_for_its_close() throws Exception {
+        fixture.close();
+        fixture = Fixture.configured(builder -> builder.eventKeepAlive(Duration.ofMillis(100))
+                .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(500)));
+
+        try (EventStreamClient stream = EventStreamClient.open(fixture, "/api/companion/events")) {
+            assertThat(stream.next().retry()).isEqualTo(Integer.toString(EventStream.RETRY_MILLIS));
+            // The client sends nothing at all: 30 keep-alives take six idle timeouts or more.
+            for (int i = 0; i < 30; i++) {
+                assertThat(stream.next().comments()).containsExactly("keep-alive");
+            }
+            fixture.exchange("still there?", "yes");
+            assertThat(stream.eventsThrough(f -> "turn_completed".equals(f.event())))
+                    .extracting(SseFrames.Frame::event).contains("turn_started");
+        }
+    }
+
+    @Test
     void a_wait_for_a_turn_longer_than_the_idle_timeout_still_gets_its_answer() throws Exception {
         fixture.close();
         fixture = Fixture.configured(builder -> builder.eventKeepAlive(Duration.ofMillis(500))

@@ -16,10 +16,13 @@ import dev.companion.core.model.CompanionStatus;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.port.PromptCatalog;
-import dev.companion.core.port.TranscriptStore;
+import dev.companion.adapter.cli.CompanionCommandLine.DataDirectoryHeldException;
+import dev.companion.core.Conversations;
+import dev.companion.core.port.ConversationCatalog;
 import dev.companion.runtime.CompanionRuntime;
-import dev.companion.runtime.InMemoryTranscriptStore;
-import dev.companion.runtime.JournalTranscriptStore;
+import dev.companion.runtime.InMemoryConversationCatalog;
+import dev.companion.store.journal.DataDirectoryLockedException;
+import dev.companion.store.journal.JournalConversationCatalog;
 
 import java.io.IOException;
 import java.net.URI;
@@ -51,10 +54,12 @@ final class CompanionLauncher implements Launcher {
         if (options.remote()) {
             URI base = options.url().get();
             Optional<String> token = readToken(options.accessTokenFile());
-            return new RemoteSession(CompanionHttpServer.client(base, token), CompanionHttpServer.workersClient(base, token));
+            return new RemoteSession(CompanionHttpServer.client(base, token),
+                    CompanionHttpServer.conversationsClient(base, token), CompanionHttpServer.workersClient(base, token),
+                    storage.historyFile(Optional.empty()));
         }
         CompanionRuntime runtime = runtime(options.provider(), options.storage());
-        return new LocalSession(runtime);
+        return new LocalSession(runtime, storage.historyFile(Optional.of(options.storage())));
     }
 
     @Override
@@ -64,7 +69,7 @@ final class CompanionLauncher implements Launcher {
         CompanionHttpServer server;
         try {
             server = CompanionHttpServer.builder()
-                    .companion(runtime.companion())
+                    .conversations(runtime.conversations())
                     .workers(runtime)
                     .host(options.host())
                     .port(options.port())
@@ -72,6 +77,7 @@ final class CompanionLauncher implements Launcher {
                     .console(CompanionLauncher.class.getClassLoader(), "console/")
                     .build();
             server.start();
+            storage.announce(options.storage(), server.baseUri());
         } catch (IllegalArgumentException e) {
             runtime.close();
             throw new CompanionException(CompanionState.REJECTED,
@@ -80,20 +86,26 @@ final class CompanionLauncher implements Launcher {
             runtime.close();
             throw e;
         }
-        return new ServingCompanion(runtime, server);
+        return new ServingCompanion(runtime, server, () -> storage.withdraw(options.storage(), server.baseUri()));
     }
 
     private CompanionRuntime runtime(ProviderOptions provider, StorageOptions storageOptions) {
-        TranscriptStore store = storage.open(storageOptions);
+        ConversationCatalog catalog;
+        try {
+            catalog = storage.open(storageOptions);
+        } catch (DataDirectoryLockedException e) {
+            // Name the server that holds the directory, so the hint's --url is one that answers.
+            throw new DataDirectoryHeldException(e.diagnostic(), storage.holder(storageOptions), e);
+        }
         try {
             return CompanionRuntime.builder()
                     .prompts(prompts)
                     .model(models.select(provider))
                     .turnTimeout(ModelSelection.turnTimeout(provider))
-                    .store(store)
+                    .catalog(catalog)
                     .build();
         } catch (RuntimeException e) {
-            store.close();
+            catalog.close();
             throw e;
         }
     }
@@ -114,24 +126,79 @@ final class CompanionLauncher implements Launcher {
         }
     }
 
-    /** Where transcripts are kept for the storage options given. */
+    /** Where conversations are kept for the storage options given, and what else lives beside them. */
     interface Storage {
-        TranscriptStore open(StorageOptions options);
+        ConversationCatalog open(StorageOptions options);
 
-        /** Every transcript in memory: gone when the process ends. */
+        /** The data directory of these options; empty for memory only. */
+        Optional<Path> directory(StorageOptions options);
+
+        /** Where chat keeps its typed lines: beside the conversations, or the default directory for a remote. */
+        Optional<Path> historyFile(Optional<StorageOptions> options);
+
+        /** Records, beside the lock, the address of the server that now holds the directory. */
+        default void announce(StorageOptions options, URI server) {
+            directory(options).ifPresent(dir -> ServerAddressFile.write(dir, server));
+        }
+
+        /** Removes the record {@link #announce} wrote, if it still names this server. */
+        default void withdraw(StorageOptions options, URI server) {
+            directory(options).ifPresent(dir -> ServerAddressFile.remove(dir, server));
+        }
+
+        /** The address of the server holding the directory, as it recorded it, if it did. */
+        default Optional<URI> holder(StorageOptions options) {
+            return directory(options).flatMap(ServerAddressFile::read);
+        }
+
+        /** Every conversation in memory: gone when the process ends. */
         static Storage inMemory() {
-            return options -> new InMemoryTranscriptStore();
+            return new Storage() {
+                @Override
+                public ConversationCatalog open(StorageOptions options) {
+                    return new InMemoryConversationCatalog();
+                }
+
+                @Override
+                public Optional<Path> directory(StorageOptions options) {
+                    return Optional.empty();
+                }
+
+                @Override
+                public Optional<Path> historyFile(Optional<StorageOptions> options) {
+                    return Optional.empty();
+                }
+            };
         }
 
         /**
-         * A journal in the data directory ({@code --data-dir}, else {@code defaultDirectory}), or
+         * Journals in the data directory ({@code --data-dir}, else {@code defaultDirectory}), or
          * memory for {@code --ephemeral}.
          */
         static Storage journal(Path defaultDirectory) {
-            return options -> options.ephemeral()
-                    ? new InMemoryTranscriptStore()
-                    : JournalTranscriptStore.open(options.dataDir().orElse(defaultDirectory),
-                            JournalTranscriptStore.Options.defaults());
+            return new Storage() {
+                @Override
+                public ConversationCatalog open(StorageOptions options) {
+                    return options.ephemeral()
+                            ? new InMemoryConversationCatalog()
+                            : JournalConversationCatalog.open(options.dataDir().orElse(defaultDirectory),
+                                    JournalConversationCatalog.Options.defaults());
+                }
+
+                @Override
+                public Optional<Path> directory(StorageOptions options) {
+                    return options.ephemeral() ? Optional.empty() : Optional.of(options.dataDir().orElse(defaultDirectory));
+                }
+
+                @Override
+                public Optional<Path> historyFile(Optional<StorageOptions> options) {
+                    if (options.isPresent() && options.get().ephemeral()) {
+                        return Optional.empty();
+                    }
+                    Path dir = options.flatMap(StorageOptions::dataDir).orElse(defaultDirectory);
+                    return Optional.of(dir.resolve("chat-history"));
+                }
+            };
         }
 
         /** {@code $XDG_DATA_HOME/companion}, else {@code ~/.local/share/companion}. */
@@ -145,10 +212,15 @@ final class CompanionLauncher implements Launcher {
     }
 
     /** A runtime started in this process for one command. */
-    private record LocalSession(CompanionRuntime runtime) implements Session {
+    private record LocalSession(CompanionRuntime runtime, Optional<Path> chatHistoryFile) implements Session {
         @Override
         public Companion companion() {
             return runtime.companion();
+        }
+
+        @Override
+        public Conversations conversations() {
+            return runtime.conversations();
         }
 
         @Override
@@ -163,7 +235,8 @@ final class CompanionLauncher implements Launcher {
     }
 
     /** A Companion on another server, driven over its HTTP API through the same ports. */
-    private record RemoteSession(Companion companion, ListWorkersUseCase workers) implements Session {
+    private record RemoteSession(Companion companion, Conversations conversations, ListWorkersUseCase workers,
+                                 Optional<Path> chatHistoryFile) implements Session {
         @Override
         public void close() {
             // Nothing to stop: the server runs on; open event subscriptions are closed by their users.
@@ -176,10 +249,12 @@ final class CompanionLauncher implements Launcher {
         private final CompanionHttpServer server;
         private final CountDownLatch stopped = new CountDownLatch(1);
         private final Thread shutdownHook;
+        private final Runnable withdraw;
 
-        ServingCompanion(CompanionRuntime runtime, CompanionHttpServer server) {
+        ServingCompanion(CompanionRuntime runtime, CompanionHttpServer server, Runnable withdraw) {
             this.runtime = runtime;
             this.server = server;
+            this.withdraw = withdraw;
             this.shutdownHook = new Thread(this::stop, "companion-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
@@ -215,6 +290,7 @@ final class CompanionLauncher implements Launcher {
             }
             // The server stops taking requests first; then the runtime keeps any partial reply as interrupted.
             server.close();
+            withdraw.run();
             runtime.close();
             stopped.countDown();
         }

@@ -36,7 +36,7 @@ final class ScriptedConsoleServer implements AutoCloseable {
             builder.store(store);
         }
         this.runtime = builder.build();
-        this.server = CompanionHttpServer.builder().companion(runtime.companion()).workers(runtime)
+        this.server = CompanionHttpServer.builder().conversations(runtime.conversations()).workers(runtime)
                 .host(host).port(port).console(getClass().getClassLoader(), "console/").build();
         this.port = server.start();
     }

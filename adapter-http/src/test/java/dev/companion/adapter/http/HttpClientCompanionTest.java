@@ -85,6 +85,26 @@ class HttpClientCompanionTest {
     }
 
     @Test
+    void the_default_conversation_regenerates_and_edits_over_http_and_refuses_with_nothing_to_act_on()
+            throws Exception {
+        assertThat(remote.conversationId()).isEqualTo(dev.companion.core.model.ConversationId.DEFAULT);
+        assertThat(remote.regenerate()).isInstanceOfSatisfying(SendResult.Refused.class, refused ->
+                assertThat(refused.diagnostics().get(0).code()).isEqualTo(DiagnosticCode.NOTHING_TO_REGENERATE));
+        assertThat(remote.edit(dev.companion.core.EditMessageCommand.of("x")))
+                .isInstanceOfSatisfying(SendResult.Refused.class, refused ->
+                        assertThat(refused.diagnostics().get(0).code()).isEqualTo(DiagnosticCode.NOTHING_TO_EDIT));
+        fixture.exchange("first", "one");
+
+        fixture.model.script("two");
+        TurnId regenerated = ((SendResult.Accepted) remote.regenerate()).turn().id();
+        Optional<TurnOutcome> outcome = remote.awaitTurn(regenerated, Duration.ofSeconds(30));
+
+        assertThat(outcome.orElseThrow().reply().orElseThrow().content()).isEqualTo("two");
+        assertThat(remote.transcript(TranscriptQuery.newest()).items()).extracting(item -> item.status().wireName())
+                .containsExactly("accepted", "superseded", "completed");
+    }
+
+    @Test
     void cancel_reports_what_happened() throws Exception {
         SendResult sent = remote.send(SendMessageCommand.of("long"));
         TurnId turn = ((SendResult.Accepted) sent).turn().id();

@@ -1,5 +1,6 @@
 package dev.companion.adapter.http;
 
+import dev.companion.core.ConversationQuery;
 import dev.companion.core.model.TranscriptQuery;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,8 @@ class RoutePolicyTest {
         try {
             assertThat(fixture.runtime.companion().transcript(TranscriptQuery.newest()).totalItems())
                     .as("no refused request reached a route").isZero();
+            assertThat(fixture.runtime.conversations().list(ConversationQuery.newest()).conversations())
+                    .as("no refused request created a conversation").hasSize(1);
         } finally {
             fixture.close();
         }
@@ -51,7 +54,9 @@ class RoutePolicyTest {
     void every_route_not_declared_public_refuses_a_foreign_host_a_foreign_origin_and_a_missing_token()
             throws Exception {
         List<Route> guarded = fixture.server.routes().stream().filter(route -> !route.isPublic()).toList();
-        assertThat(guarded).extracting(Route::template).contains("/api/companion/messages", "/api/companion/events");
+        assertThat(guarded).extracting(Route::template).contains("/api/companion/messages", "/api/companion/events",
+                "/api/conversations", "/api/conversations/{id}", "/api/conversations/{id}/messages",
+                "/api/conversations/{id}/edit", "/api/events", "/api/openapi.json");
 
         for (Route route : guarded) {
             String what = route.toString();

@@ -66,6 +66,30 @@ class DurableServeTest {
     }
 
     @Test
+    void a_command_refused_by_a_held_directory_is_told_which_server_holds_it_and_the_record_goes_with_the_server()
+            throws Exception {
+        URI holder;
+        try (RunningServer first = launcher.serve(serveOptions())) {
+            holder = first.consoleUri().resolve("/");
+            assertThatExceptionOfType(dev.companion.adapter.cli.CompanionCommandLine.DataDirectoryHeldException.class)
+                    .isThrownBy(() -> launcher.open(new dev.companion.adapter.cli.CompanionCommandLine.ConnectOptions(
+                            Optional.empty(), serveOptions().provider(),
+                            new StorageOptions(Optional.of(dataDir), false), Optional.empty())))
+                    .satisfies(e -> {
+                        assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.DATA_DIRECTORY_LOCKED);
+                        assertThat(e.serverUrl()).isPresent();
+                        assertThat(e.serverUrl().get().getPort()).isEqualTo(holder.getPort());
+                        assertThat(e.getMessage()).doesNotContain(dataDir.toString());
+                    });
+            assertThat(ServerAddressFile.read(dataDir)).hasValueSatisfying(recorded -> {
+                assertThat(recorded.getHost()).isEqualTo(holder.getHost());
+                assertThat(recorded.getPort()).isEqualTo(holder.getPort());
+            });
+        }
+        assertThat(dataDir.resolve(ServerAddressFile.NAME)).doesNotExist();
+    }
+
+    @Test
     void a_second_server_on_the_same_data_directory_is_refused() {
         try (RunningServer first = launcher.serve(serveOptions())) {
             assertThatExceptionOfType(CompanionException.class)

@@ -57,6 +57,15 @@ final class CompanionClient {
         return new Answer(response.statusCode(), JSON.readTree(response.body()));
     }
 
+    /** A POST of a JSON body to any route. */
+    Answer post(String path, String json) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), JSON.readTree(response.body()));
+    }
+
     Answer get(String path) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve(path))
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
@@ -65,11 +74,16 @@ final class CompanionClient {
 
     /** The whole transcript, page by page from the start, checking the pages join up. */
     List<Item> transcript() throws IOException, InterruptedException {
+        return transcript("/api/companion");
+    }
+
+    /** The whole transcript of the conversation whose routes start at {@code conversation}, page by page. */
+    List<Item> transcript(String conversation) throws IOException, InterruptedException {
         List<Item> items = new ArrayList<>();
         long start = 0;
         long total;
         while (true) {
-            Answer page = get("/api/companion/transcript?start=" + start + "&limit=200");
+            Answer page = get(conversation + "/transcript?start=" + start + "&limit=200");
             if (page.status() != 200) {
                 throw new AssertionError("transcript page at " + start + " answered " + page);
             }
@@ -94,7 +108,12 @@ final class CompanionClient {
      * stream's end (the server died or closed it) is an {@link #END} marker.
      */
     Events follow() {
-        return new Events(http, base.resolve("/api/companion/events"));
+        return follow("/api/companion/events");
+    }
+
+    /** Follows any event stream, e.g. {@code /api/events} for every conversation. */
+    Events follow(String path) {
+        return new Events(http, base.resolve(path));
     }
 
     static final JsonNode END = JsonNodeFactory.instance.objectNode().put("type", "end_of_stream");

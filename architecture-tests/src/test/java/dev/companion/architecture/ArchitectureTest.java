@@ -73,6 +73,14 @@ class ArchitectureTest {
             .because("the prompt catalogue is resources behind a core port, nothing more");
 
     @ArchTest
+    static final ArchRule stores_depend_only_on_the_core_and_storage_engines = classes()
+            .that().resideInAPackage(STORES)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(STORES, CORE, "java..", "javax.sql..",
+                    "org.postgresql..", "com.zaxxer.hikari..", "org.flywaydb..")
+            .because("a store (the journal, a database) is an adapter behind the core's storage ports: the runtime, "
+                    + "the other adapters and the app must be able to leave it out or swap it");
+
+    @ArchTest
     static final ArchRule the_journal_store_depends_only_on_the_core = classes()
             .that().resideInAPackage(JOURNAL)
             .should().onlyDependOnClassesThat().resideInAnyPackage(JOURNAL, CORE, "java..")

@@ -70,9 +70,20 @@ class RulesCatchViolationsTest {
 
     @Test
     void a_store_using_the_runtime_is_caught_and_so_is_its_extra_public_type() {
-        assertThat(report(ArchitectureTest.stores_depend_only_on_the_core)).contains("StoreUsingRuntime");
+        assertThat(report(ArchitectureTest.stores_depend_only_on_the_core_and_storage_engines)).contains("StoreUsingRuntime");
         assertThat(report(ArchitectureTest.each_store_exposes_one_public_entry_type_and_its_failures))
                 .contains("StoreUsingRuntime");
+    }
+
+    @Test
+    void a_count_of_tokens_is_not_a_secret_but_a_token_string_is() throws Exception {
+        record Counted(long inputTokens, int totalTokens, String refreshToken, String apiTokens) {
+        }
+        var members = new com.tngtech.archunit.core.importer.ClassFileImporter().importClasses(Counted.class)
+                .get(Counted.class).getFields();
+        assertThat(members).filteredOn(ArchitectureTest::isTokenCount)
+                .extracting(com.tngtech.archunit.core.domain.JavaField::getName)
+                .containsExactlyInAnyOrder("inputTokens", "totalTokens");
     }
 
     @Test

@@ -178,9 +178,8 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
             case FORBIDDEN_HOST, FORBIDDEN_ORIGIN -> "reach the server by the address it printed at start-up";
             case UNAUTHORIZED -> "give the server's access token with --access-token-file";
             case INTERNAL_ERROR -> "this is a bug; please report it with the command you ran";
-            case PROVIDER_REPLY_TRUNCATED ->
-                    "the text so far is kept; ask for a shorter answer, or raise the limit with --max-output-tokens";
-            case PROVIDER_REPLY_FILTERED -> "the text so far is kept; rephrase the message (edit replaces the last one)";
+            case PROVIDER_REPLY_TRUNCATED -> "ask for a shorter answer, or raise the limit with --max-output-tokens";
+            case PROVIDER_REPLY_FILTERED -> "rephrase the message (edit replaces the last one)";
             case PROVIDER_REPLY_REFUSED -> "rephrase the message (edit replaces the last one), or ask something else";
             default -> "see docs/diagnostics.md for this code and what to do";
         };

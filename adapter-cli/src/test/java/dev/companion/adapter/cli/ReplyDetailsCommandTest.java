@@ -340,4 +340,14 @@ class ReplyDetailsCommandTest {
         assertThat(Cli.run(launcher, "chat", "--help").out()).contains("--show-reasoning");
         assertThat(Cli.run(launcher, "serve", "--help").out()).contains("--max-running-turns");
     }
+
+    @Test
+    void docs_cli_md_lists_the_exit_codes_the_help_lists() throws Exception {
+        // The module's directory is the working directory of its tests; the docs are beside it.
+        String docs = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "cli.md"));
+        List<String> documented = docs.lines().filter(line -> line.matches("\\| \\d+ \\| .*"))
+                .map(line -> line.split(" ")[1]).toList();
+
+        assertThat(documented).containsExactlyElementsOf(Failures.EXIT_CODE_HELP.keySet());
+    }
 }

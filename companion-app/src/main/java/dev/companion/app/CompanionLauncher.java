@@ -58,14 +58,15 @@ final class CompanionLauncher implements Launcher {
                     CompanionHttpServer.conversationsClient(base, token), CompanionHttpServer.workersClient(base, token),
                     storage.historyFile(Optional.empty()));
         }
-        CompanionRuntime runtime = runtime(options.provider(), options.storage());
+        // One command in this process writes one reply at a time: the runtime's default cap is plenty.
+        CompanionRuntime runtime = runtime(options.provider(), options.storage(), CompanionRuntime.DEFAULT_MAX_RUNNING_TURNS);
         return new LocalSession(runtime, storage.historyFile(Optional.of(options.storage())));
     }
 
     @Override
     public RunningServer serve(ServeOptions options) {
         Optional<String> token = readToken(options.accessTokenFile());
-        CompanionRuntime runtime = runtime(options.provider(), options.storage());
+        CompanionRuntime runtime = runtime(options.provider(), options.storage(), options.maxRunningTurns());
         CompanionHttpServer server;
         try {
             server = CompanionHttpServer.builder()
@@ -89,7 +90,7 @@ final class CompanionLauncher implements Launcher {
         return new ServingCompanion(runtime, server, () -> storage.withdraw(options.storage(), server.baseUri()));
     }
 
-    private CompanionRuntime runtime(ProviderOptions provider, StorageOptions storageOptions) {
+    private CompanionRuntime runtime(ProviderOptions provider, StorageOptions storageOptions, int maxRunningTurns) {
         ConversationCatalog catalog;
         try {
             catalog = storage.open(storageOptions);
@@ -103,6 +104,7 @@ final class CompanionLauncher implements Launcher {
                     .model(models.select(provider))
                     .turnTimeout(ModelSelection.turnTimeout(provider))
                     .catalog(catalog)
+                    .maxRunningTurns(maxRunningTurns)
                     .build();
         } catch (RuntimeException e) {
             catalog.close();

@@ -79,15 +79,22 @@ final class ModelSelection {
         return choice.settings().map(settings -> live(options, settings)).orElseGet(() -> offline(choice.reason()));
     }
 
-    /** A live model with the time limits asked for, each other one at the provider adapter's default. */
+    /**
+     * A live model with the time limits and output limit asked for, each other one at the provider
+     * adapter's default. (The offline model writes fixed text and has no output limit to set.)
+     */
     private static LanguageModel live(ProviderOptions options, ProviderSettings settings) {
         TimeLimits asked = options.timeLimits();
         Timeouts defaults = Timeouts.defaults();
-        return LanguageModels.create(settings.withTimeouts(new Timeouts(
+        ProviderSettings limited = settings.withTimeouts(new Timeouts(
                 asked.connect().orElse(defaults.connect()),
                 asked.firstToken().orElse(defaults.firstToken()),
                 asked.idle().orElse(defaults.idle()),
-                asked.total().orElse(defaults.total()))));
+                asked.total().orElse(defaults.total())));
+        if (options.maxOutputTokens().isPresent()) {
+            limited = limited.withMaxOutputTokens(options.maxOutputTokens().getAsInt());
+        }
+        return LanguageModels.create(limited);
     }
 
     /**

@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -54,6 +55,7 @@ import java.util.function.Supplier;
         footer = {"  companion chat",
                 "  companion chat --provider offline --ephemeral   # try it without a model or files",
                 "  companion chat --conversation c-0f6e…           # go on with another conversation",
+                "  companion chat --show-reasoning                 # the model's thinking, faint, before each reply",
                 "  companion chat --url http://127.0.0.1:8765      # the server's Companion"})
 final class ChatCommand implements Callable<Integer> {
 
@@ -81,6 +83,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     Options.ConversationChoice conversation = new Options.ConversationChoice();
 
+    @Mixin
+    Options.Reasoning reasoning = new Options.Reasoning();
+
     ChatCommand(Launcher launcher, InputStream stdin, Interrupts interrupts, Terminals terminals) {
         this.launcher = launcher;
         this.stdin = stdin;
@@ -101,7 +106,7 @@ final class ChatCommand implements Callable<Integer> {
             Optional<ChatHistory> history = options.storage().ephemeral() ? Optional.empty()
                     : session.chatHistoryFile().map(file -> new ChatHistory(file, err));
             LineSource.CtrlC ctrlC = new LineSource.CtrlC();
-            Chat chat = new Chat(session.conversations(), companion, out, err, palette, ctrlC);
+            Chat chat = new Chat(session.conversations(), companion, out, err, palette, ctrlC, reasoning.show);
             Optional<Terminal> terminal = terminals.open();
             try (LineSource lines = terminal.<LineSource>map(t -> new TerminalLines(t, history, chat.completer(), ctrlC))
                     .orElseGet(() -> new PipedLines(stdin, out, interrupts))) {
@@ -127,6 +132,7 @@ final class ChatCommand implements Callable<Integer> {
         private final PrintWriter err;
         private final Palette palette;
         private final LineSource.CtrlC ctrlC;
+        private final boolean showReasoning;
         /** Set once before {@link #greet}: the terminal's lines need this chat's completer, so they come second. */
         LineSource lines;
 
@@ -142,13 +148,14 @@ final class ChatCommand implements Callable<Integer> {
         private List<Conversation> listed = List.of();
 
         Chat(Conversations conversations, Companion companion, PrintWriter out, PrintWriter err, Palette palette,
-             LineSource.CtrlC ctrlC) {
+             LineSource.CtrlC ctrlC, boolean showReasoning) {
             this.conversations = conversations;
             this.companion = companion;
             this.out = out;
             this.err = err;
             this.palette = palette;
             this.ctrlC = ctrlC;
+            this.showReasoning = showReasoning;
         }
 
         private synchronized Companion companion() {
@@ -279,14 +286,37 @@ final class ChatCommand implements Callable<Integer> {
                 cancelWhenAccepted = false;
             }
             String prefix = "companion> ";
-            out.print(palette.bold(prefix));
-            out.flush();
+            // With reasoning shown, the reply's prompt waits for the reasoning to end, so the words follow it.
+            boolean[] prefixed = {false};
+            Runnable replyPrompt = () -> {
+                if (!prefixed[0]) {
+                    prefixed[0] = true;
+                    out.print(palette.bold(prefix));
+                    out.flush();
+                }
+            };
+            if (!showReasoning) {
+                replyPrompt.run();
+            }
+            ReasoningView thinking = new ReasoningView(out, palette);
             WordWrap wrap = new WordWrap(out, lines.width(), prefix.length());
             TurnFollower.Result result;
             try {
-                result = follower.follow(start, this::accepted, delta -> {
-                    wrap.accept(delta);
-                    out.flush();
+                result = follower.follow(start, this::accepted, new TurnFollower.Pieces() {
+                    @Override
+                    public void text(String text, Instant at) {
+                        thinking.replyStarts(at);
+                        replyPrompt.run();
+                        wrap.accept(text);
+                        out.flush();
+                    }
+
+                    @Override
+                    public void reasoning(String text, Instant at) {
+                        if (showReasoning) {
+                            thinking.reasoning(text, at);
+                        }
+                    }
                 });
                 wrap.finish();
             } catch (CompanionException e) {
@@ -300,6 +330,10 @@ final class ChatCommand implements Callable<Integer> {
                     runningTurn = null;
                 }
             }
+            if (result instanceof TurnFollower.Result.Ended ended) {
+                thinking.turnEnded(ended.outcome().reply().flatMap(reply -> reply.details().reasoningTime()));
+            }
+            replyPrompt.run();
             out.println();
             if (result instanceof TurnFollower.Result.NotAccepted notAccepted) {
                 out.println("[" + palette.state(notAccepted.result().state()) + "]");
@@ -311,6 +345,10 @@ final class ChatCommand implements Callable<Integer> {
                     out.println("[" + palette.state(outcome.state()) + "]");
                     out.flush();
                     outcome.diagnostics().forEach(diagnostic -> Failures.report(err, diagnostic));
+                } else {
+                    // A reply the provider truncated, filtered or refused says so after its text.
+                    out.flush();
+                    Failures.endedEarly(outcome).ifPresent(diagnostic -> Failures.report(err, diagnostic));
                 }
             }
             // Abandoned: a second Ctrl-C; the loop sees the leave and ends.

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The {@code companion} command line: {@code serve}, {@code status}, {@code workers},
@@ -133,10 +134,15 @@ public final class CompanionCommandLine {
 
     /**
      * The provider options. A key is never given on the command line: only the name of the
-     * environment variable holding it, or a file it is read from.
+     * environment variable holding it, or a file it is read from. {@code maxOutputTokens} is the most
+     * a reply may use, empty for the provider's default.
      */
     public record ProviderOptions(ProviderChoice provider, Optional<String> model, Optional<URI> baseUrl,
-                                  Optional<String> apiKeyEnv, Optional<Path> apiKeyFile, TimeLimits timeLimits) {
+                                  Optional<String> apiKeyEnv, Optional<Path> apiKeyFile, TimeLimits timeLimits,
+                                  OptionalInt maxOutputTokens) {
+
+        /** The largest output limit accepted: beyond any model's, so a larger number is surely a typing slip. */
+        public static final int MAX_OUTPUT_TOKENS = 1_000_000;
 
         public ProviderOptions {
             Objects.requireNonNull(provider, "provider");
@@ -145,12 +151,23 @@ public final class CompanionCommandLine {
             Objects.requireNonNull(apiKeyEnv, "apiKeyEnv");
             Objects.requireNonNull(apiKeyFile, "apiKeyFile");
             Objects.requireNonNull(timeLimits, "timeLimits");
+            Objects.requireNonNull(maxOutputTokens, "maxOutputTokens");
             if (apiKeyEnv.isPresent() && apiKeyFile.isPresent()) {
                 throw new IllegalArgumentException("give the API key by environment variable or by file, not both");
             }
+            if (maxOutputTokens.isPresent()
+                    && (maxOutputTokens.getAsInt() < 1 || maxOutputTokens.getAsInt() > MAX_OUTPUT_TOKENS)) {
+                throw new IllegalArgumentException("the output limit must be 1 to " + MAX_OUTPUT_TOKENS + " tokens");
+            }
         }
 
-        /** The options with each time limit left at the provider's default. */
+        /** The options with the provider's default output limit. */
+        public ProviderOptions(ProviderChoice provider, Optional<String> model, Optional<URI> baseUrl,
+                               Optional<String> apiKeyEnv, Optional<Path> apiKeyFile, TimeLimits timeLimits) {
+            this(provider, model, baseUrl, apiKeyEnv, apiKeyFile, timeLimits, OptionalInt.empty());
+        }
+
+        /** The options with each time limit and the output limit left at the provider's default. */
         public ProviderOptions(ProviderChoice provider, Optional<String> model, Optional<URI> baseUrl,
                                Optional<String> apiKeyEnv, Optional<Path> apiKeyFile) {
             this(provider, model, baseUrl, apiKeyEnv, apiKeyFile, TimeLimits.defaults());
@@ -199,12 +216,19 @@ public final class CompanionCommandLine {
         }
     }
 
-    /** How {@code serve} listens and what it runs. */
+    /**
+     * How {@code serve} listens and what it runs. {@code maxRunningTurns} is how many replies may be
+     * written at once across all conversations; one more is refused as busy.
+     */
     public record ServeOptions(String host, int port, ProviderOptions provider, StorageOptions storage,
-                               Optional<Path> accessTokenFile) {
+                               Optional<Path> accessTokenFile, int maxRunningTurns) {
 
         public static final String DEFAULT_HOST = "127.0.0.1";
         public static final int DEFAULT_PORT = 8765;
+        /** The runtime's own default: a few conversations answer at once, without one person flooding a provider. */
+        public static final int DEFAULT_MAX_RUNNING_TURNS = 4;
+        /** Each running turn holds a thread and a provider connection; more than this is a slip, not a plan. */
+        public static final int MAX_RUNNING_TURNS = 64;
 
         public ServeOptions {
             Objects.requireNonNull(host, "host");
@@ -217,6 +241,15 @@ public final class CompanionCommandLine {
             if (port < 0 || port > 65_535) {
                 throw new IllegalArgumentException("port must be 0 to 65535");
             }
+            if (maxRunningTurns < 1 || maxRunningTurns > MAX_RUNNING_TURNS) {
+                throw new IllegalArgumentException("maxRunningTurns must be 1 to " + MAX_RUNNING_TURNS);
+            }
+        }
+
+        /** With the default number of turns running at once. */
+        public ServeOptions(String host, int port, ProviderOptions provider, StorageOptions storage,
+                            Optional<Path> accessTokenFile) {
+            this(host, port, provider, storage, accessTokenFile, DEFAULT_MAX_RUNNING_TURNS);
         }
     }
 
@@ -290,6 +323,11 @@ public final class CompanionCommandLine {
         public static final int UNAVAILABLE = 6;
         /** The data directory is held by another Companion process. */
         public static final int DATA_DIRECTORY_LOCKED = 7;
+        /**
+         * The provider ended the reply early: cut at its output token limit, stopped by its content
+         * filter, or refused by the model. What arrived is printed and kept; the Companion is ready.
+         */
+        public static final int ENDED_EARLY = 8;
 
         private ExitCodes() {
         }

@@ -6,6 +6,7 @@ import dev.companion.core.model.CompanionException;
 import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
+import dev.companion.core.model.TurnOutcome;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -137,6 +138,9 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
             case CONVERSATION_NOT_FOUND, NOTHING_TO_REGENERATE, NOTHING_TO_EDIT:
                 // Whatever state a remote server reports them in: the id or the request must change.
                 return ExitCodes.USAGE;
+            case PROVIDER_REPLY_TRUNCATED, PROVIDER_REPLY_FILTERED, PROVIDER_REPLY_REFUSED:
+                // The turn completed (state ready), but a script should not take the reply as whole.
+                return ExitCodes.ENDED_EARLY;
             default:
                 break;
         }
@@ -174,6 +178,9 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
             case FORBIDDEN_HOST, FORBIDDEN_ORIGIN -> "reach the server by the address it printed at start-up";
             case UNAUTHORIZED -> "give the server's access token with --access-token-file";
             case INTERNAL_ERROR -> "this is a bug; please report it with the command you ran";
+            case PROVIDER_REPLY_TRUNCATED -> "ask for a shorter answer, or raise the limit with --max-output-tokens";
+            case PROVIDER_REPLY_FILTERED -> "rephrase the message (edit replaces the last one)";
+            case PROVIDER_REPLY_REFUSED -> "rephrase the message (edit replaces the last one), or ask something else";
             default -> "see docs/diagnostics.md for this code and what to do";
         };
     }
@@ -192,7 +199,30 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         codes.put(ExitCodes.CANCELLED + "", "cancelled: the turn was cancelled");
         codes.put(ExitCodes.UNAVAILABLE + "", "unavailable: cannot reach the server, or the port is taken");
         codes.put(ExitCodes.DATA_DIRECTORY_LOCKED + "", "locked: another process holds the data directory");
+        codes.put(ExitCodes.ENDED_EARLY + "", "ended early: the reply was truncated, filtered or refused by the provider");
         return Collections.unmodifiableMap(codes);
+    }
+
+    /**
+     * The warning of a turn that completed but whose reply the provider ended early (truncated,
+     * filtered, refused): from the outcome's diagnostics, or from the reply's status should a server
+     * send the status without them.
+     */
+    static Optional<Diagnostic> endedEarly(TurnOutcome outcome) {
+        if (!(outcome instanceof TurnOutcome.Completed)) {
+            return Optional.empty();
+        }
+        return outcome.diagnostics().stream().filter(d -> exitCode(CompanionState.READY, d.code()) == ExitCodes.ENDED_EARLY)
+                .findFirst()
+                .or(() -> outcome.reply().flatMap(reply -> switch (reply.status()) {
+                    case TRUNCATED -> Optional.of(Diagnostic.warning(DiagnosticCode.PROVIDER_REPLY_TRUNCATED,
+                            "The reply was cut off at the output token limit."));
+                    case FILTERED -> Optional.of(Diagnostic.warning(DiagnosticCode.PROVIDER_REPLY_FILTERED,
+                            "The provider's content filter stopped the reply."));
+                    case REFUSED -> Optional.of(Diagnostic.warning(DiagnosticCode.PROVIDER_REPLY_REFUSED,
+                            "The model declined to answer."));
+                    default -> Optional.empty();
+                }));
     }
 
     /** A command that can print its result as JSON, and so its failures too. */

@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** The options several commands share, as picocli mixins. */
 final class Options {
@@ -68,6 +69,11 @@ final class Options {
                 description = "Time limit for a whole reply, retries included (default 300).")
         Integer totalTimeout;
 
+        @Option(names = "--max-output-tokens", paramLabel = "N",
+                description = "The most tokens a reply may use, reasoning included (1 to 1000000; default: "
+                        + "8192 for Anthropic, the server's own limit for OpenAI-compatible ones).")
+        Integer maxOutputTokens;
+
         ProviderOptions options(CommandLine commandLine) {
             // Someone may paste a key here by mistake: say what is wrong without echoing the value.
             if (apiKeyEnv != null && !apiKeyEnv.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
@@ -85,7 +91,18 @@ final class Options {
                     seconds(commandLine, "--connect-timeout", connectTimeout),
                     seconds(commandLine, "--first-token-timeout", firstTokenTimeout),
                     seconds(commandLine, "--idle-timeout", idleTimeout),
-                    seconds(commandLine, "--total-timeout", totalTimeout)));
+                    seconds(commandLine, "--total-timeout", totalTimeout)), maxOutputTokens(commandLine));
+        }
+
+        private OptionalInt maxOutputTokens(CommandLine commandLine) {
+            if (maxOutputTokens == null) {
+                return OptionalInt.empty();
+            }
+            if (maxOutputTokens < 1 || maxOutputTokens > ProviderOptions.MAX_OUTPUT_TOKENS) {
+                throw new ParameterException(commandLine, "--max-output-tokens takes a whole number of tokens from 1 to "
+                        + ProviderOptions.MAX_OUTPUT_TOKENS);
+            }
+            return OptionalInt.of(maxOutputTokens);
         }
 
         private static Optional<Duration> seconds(CommandLine commandLine, String option, Integer value) {
@@ -142,7 +159,7 @@ final class Options {
                 // would let someone believe they took effect.
                 for (String local : new String[] {"--provider", "--model", "--base-url", "--api-key-env",
                         "--api-key-file", "--connect-timeout", "--first-token-timeout", "--idle-timeout",
-                        "--total-timeout", "--data-dir", "--ephemeral"}) {
+                        "--total-timeout", "--max-output-tokens", "--data-dir", "--ephemeral"}) {
                     if (commandLine.getParseResult().hasMatchedOption(local)) {
                         throw new ParameterException(commandLine, local + " applies to the in-process Companion; "
                                 + "the server at --url uses its own settings");
@@ -179,6 +196,13 @@ final class Options {
         static Companion open(Session session, Optional<ConversationId> id) {
             return id.isEmpty() ? session.companion() : session.conversations().open(id.get());
         }
+    }
+
+    /** {@code --show-reasoning}: the model's reasoning as it streams, apart from the reply. */
+    static final class Reasoning {
+        @Option(names = "--show-reasoning", description = "Show the model's reasoning as it streams, faint "
+                + "(or each line starting 'thinking: ' without colour), then how long it thought, before the reply.")
+        boolean show;
     }
 
     /** {@code --json}: one JSON object on standard output instead of text. */

@@ -26,6 +26,16 @@ final class Palette {
         return new Palette(false);
     }
 
+    /** Colour whatever the terminal: for a test of what colour looks like. */
+    static Palette coloured() {
+        return new Palette(true);
+    }
+
+    /** Whether this palette paints; without colour, some things need words instead (a prefix, say). */
+    boolean colourful() {
+        return colour;
+    }
+
     String state(CompanionState state) {
         String code = switch (state) {
             case READY, ACCEPTED -> "32";
@@ -49,6 +59,7 @@ final class Palette {
         return paint("1", text);
     }
 
+    /** Faint (SGR 2): what is beside the point, such as a model's reasoning. */
     String dim(String text) {
         return paint("2", text);
     }

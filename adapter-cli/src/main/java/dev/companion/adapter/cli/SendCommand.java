@@ -18,12 +18,15 @@ import java.util.Optional;
 @Command(name = "send", mixinStandardHelpOptions = true,
         description = {"Send the Companion one message and print its reply as it streams.",
                 "With no TEXT, or TEXT '-', the message is read from standard input.",
-                "The exit code says how the turn ended (see below)."},
+                "The exit code says how the turn ended (see below); a reply the provider truncated, filtered or",
+                "refused is printed as far as it came, then a warning, with exit code 8."},
         footerHeading = "%nExamples:%n",
         footer = {"  companion send \"What is a good name for a cat?\"",
                 "  git log -1 --format=%%B | companion send -",
                 "  companion send --new \"Plan a trip to Lisbon\" --json | jq -r .conversation_id",
                 "  companion send \"and in May?\" --conversation c-0f6e…",
+                "  companion send \"Why is the sky blue?\" --show-reasoning   # the thinking on stderr, faint",
+                "  companion send \"A haiku, please\" --max-output-tokens 200 --json | jq '.reply | {status, usage}'",
                 "  companion send \"hi\" --url http://127.0.0.1:8765 --json | jq .state"})
 final class SendCommand extends TurnCommand {
 

@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  companion serve",
                 "  companion serve --port 9000 --provider openai --model gpt-4o-mini --api-key-env OPENAI_API_KEY",
-                "  companion serve --port 0 --ephemeral      # any free port, nothing kept"})
+                "  companion serve --port 0 --ephemeral      # any free port, nothing kept",
+                "  companion serve --max-running-turns 8     # up to 8 conversations answering at once"})
 final class ServeCommand implements Callable<Integer> {
 
     private final Launcher launcher;
@@ -43,6 +44,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "A file holding the access token clients must present.")
     Path accessTokenFile;
 
+    @Option(names = "--max-running-turns", paramLabel = "N", defaultValue = "" + ServeOptions.DEFAULT_MAX_RUNNING_TURNS,
+            description = "How many replies may be written at once across all conversations; one more is "
+                    + "refused as busy (1 to " + ServeOptions.MAX_RUNNING_TURNS + ", default: ${DEFAULT-VALUE}).")
+    int maxRunningTurns = ServeOptions.DEFAULT_MAX_RUNNING_TURNS;
+
     @Mixin
     Options.Provider provider = new Options.Provider();
 
@@ -61,8 +67,12 @@ final class ServeCommand implements Callable<Integer> {
         if (host.isBlank()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--host must not be empty");
         }
+        if (maxRunningTurns < 1 || maxRunningTurns > ServeOptions.MAX_RUNNING_TURNS) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--max-running-turns takes a whole number from 1 to " + ServeOptions.MAX_RUNNING_TURNS);
+        }
         ServeOptions options = new ServeOptions(host, port, provider.options(spec.commandLine()),
-                storage.options(spec.commandLine()), Optional.ofNullable(accessTokenFile));
+                storage.options(spec.commandLine()), Optional.ofNullable(accessTokenFile), maxRunningTurns);
         PrintWriter out = spec.commandLine().getOut();
         try (RunningServer server = launcher.serve(options)) {
             out.println("Companion console: " + server.consoleUri());

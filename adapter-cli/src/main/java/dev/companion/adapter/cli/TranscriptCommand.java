@@ -4,7 +4,10 @@ import dev.companion.adapter.cli.CompanionCommandLine.ExitCodes;
 import dev.companion.adapter.cli.CompanionCommandLine.Launcher;
 import dev.companion.adapter.cli.CompanionCommandLine.Session;
 import dev.companion.core.TranscriptExport;
+import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.Role;
+import dev.companion.core.model.TokenUsage;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptPage;
 import dev.companion.core.model.TranscriptQuery;
@@ -17,6 +20,9 @@ import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -28,6 +34,7 @@ import java.util.OptionalLong;
                 "  companion transcript --start 0 --limit 10",
                 "  companion transcript --json | jq '.items[].content'",
                 "  companion transcript --export markdown > conversation.md",
+                "  companion transcript --usage          # the tokens every reply of the conversation used",
                 "  companion transcript --conversation c-0f6e… --export markdown",
                 "  companion transcript --export json --url http://127.0.0.1:8765"})
 final class TranscriptCommand extends ClientCommand {
@@ -50,12 +57,19 @@ final class TranscriptCommand extends ClientCommand {
             description = "Write the whole conversation instead of one page: ${COMPLETION-CANDIDATES}.")
     ExportFormat export;
 
+    @Option(names = "--usage", description = "Sum the tokens the provider counted for every reply of the "
+            + "conversation (superseded ones too: they were written, and counted) instead of showing items.")
+    boolean usage;
+
     TranscriptCommand(Launcher launcher) {
         super(launcher);
     }
 
     @Override
     public Integer call() {
+        if (usage) {
+            return usage();
+        }
         if (export != null) {
             return export();
         }
@@ -99,6 +113,72 @@ final class TranscriptCommand extends ClientCommand {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * The conversation's token usage, read a page at a time like an export: kept with each reply, so
+     * a sum over the transcript is the one place it can come from (status stays a cheap read).
+     */
+    private int usage() {
+        if (export != null || start != null) {
+            throw new ParameterException(spec.commandLine(), "--usage sums the whole conversation; "
+                    + "leave out " + (export != null ? "--export" : "--start"));
+        }
+        Optional<ConversationId> requested = conversation.requested();
+        UsageSum sum = new UsageSum();
+        ConversationId id;
+        try (Session session = open()) {
+            Companion companion = Options.ConversationChoice.open(session, requested);
+            id = companion.conversationId();
+            TranscriptExport.eachItem(companion, sum::add);
+        }
+        if (json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("state", CompanionState.READY.wireName());
+            json.put("conversation_id", id.value());
+            json.put("usage", sum.total().map(Views::usage));
+            json.put("replies", sum.replies);
+            json.put("counted_replies", sum.counted);
+            json.put("diagnostics", List.of());
+            printJson(json);
+        } else {
+            PrintWriter out = out();
+            out.println(sum.total().map(total -> TranscriptExport.tokens(total) + " over " + sum.counted
+                    + (sum.counted == 1 ? " reply" : " replies")).orElse("Tokens: no reply has a count"));
+            long uncounted = sum.replies - sum.counted;
+            if (uncounted > 0) {
+                out.println(Palette.detect().dim(uncounted + (uncounted == 1 ? " reply has" : " replies have")
+                        + " no count (the offline model, or a provider that sends none)"));
+            }
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    /** Tokens summed over replies; a reply whose provider sent no count is counted apart. */
+    private static final class UsageSum {
+        long replies;
+        long counted;
+        long input;
+        long output;
+        long reasoning;
+
+        void add(TranscriptItem item) {
+            if (item.role() != Role.ASSISTANT) {
+                return;
+            }
+            replies++;
+            item.details().usage().ifPresent(usage -> {
+                counted++;
+                input += usage.inputTokens();
+                output += usage.outputTokens();
+                reasoning += usage.reasoningTokens();
+            });
+        }
+
+        Optional<TokenUsage> total() {
+            return counted == 0 ? Optional.empty() : Optional.of(new TokenUsage(input, output, reasoning));
+        }
     }
 
     static void print(PrintWriter out, PrintWriter err, Palette palette, TranscriptPage page) {

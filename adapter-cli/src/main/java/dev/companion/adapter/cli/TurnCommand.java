@@ -16,10 +16,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -34,6 +36,9 @@ abstract class TurnCommand extends ClientCommand {
     @Mixin
     Options.ConversationChoice conversation = new Options.ConversationChoice();
 
+    @Mixin
+    Options.Reasoning reasoning = new Options.Reasoning();
+
     private final InputStream stdin;
 
     TurnCommand(Launcher launcher, InputStream stdin) {
@@ -45,18 +50,40 @@ abstract class TurnCommand extends ClientCommand {
     record Run(int exitCode, boolean accepted) {
     }
 
-    /** Starts the turn with {@code start}, follows it to its end and prints it. */
+    /**
+     * Starts the turn with {@code start}, follows it to its end and prints it. Standard output is the
+     * reply alone, so a script can pipe it; reasoning, when asked for, goes to standard error.
+     */
     Run follow(Companion companion, Supplier<SendResult> start) throws InterruptedException {
-        TurnFollower.Result result = new TurnFollower(companion).follow(start, turn -> { }, delta -> {
-            if (!json()) {
-                out().print(delta);
-                out().flush();
+        // With --json nothing streams: the reasoning is the reply's "reasoning" field.
+        ReasoningView thinking = reasoning.show && !json() ? new ReasoningView(err(), Palette.detect()) : null;
+        TurnFollower.Result result = new TurnFollower(companion).follow(start, turn -> { }, new TurnFollower.Pieces() {
+            @Override
+            public void text(String text, Instant at) {
+                if (!json()) {
+                    if (thinking != null) {
+                        thinking.replyStarts(at);
+                    }
+                    out().print(text);
+                    out().flush();
+                }
+            }
+
+            @Override
+            public void reasoning(String text, Instant at) {
+                if (thinking != null) {
+                    thinking.reasoning(text, at);
+                }
             }
         });
         if (result instanceof TurnFollower.Result.NotAccepted notAccepted) {
             return new Run(notAccepted(companion, notAccepted.result()), false);
         }
-        return new Run(ended(companion, (TurnFollower.Result.Ended) result), true);
+        TurnFollower.Result.Ended ended = (TurnFollower.Result.Ended) result;
+        if (thinking != null) {
+            thinking.turnEnded(ended.outcome().reply().flatMap(reply -> reply.details().reasoningTime()));
+        }
+        return new Run(ended(companion, ended), true);
     }
 
     private int notAccepted(Companion companion, SendResult result) {
@@ -97,6 +124,12 @@ abstract class TurnCommand extends ClientCommand {
         } else {
             out().println();
             out().flush();
+        }
+        Optional<Diagnostic> early = Failures.endedEarly(outcome);
+        if (early.isPresent()) {
+            // After the text, so the reader sees where it stopped; the exit code tells a script.
+            Failures.report(err(), early.get());
+            return ExitCodes.ENDED_EARLY;
         }
         DiagnosticCode expected = switch (outcome.end()) {
             case COMPLETED -> null;

@@ -13,6 +13,7 @@ import dev.companion.core.model.TurnId;
 import dev.companion.core.model.TurnOutcome;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -61,6 +62,24 @@ final class TurnFollower {
      */
     Result follow(Supplier<SendResult> start, Consumer<TurnId> accepted, Consumer<String> deltas)
             throws InterruptedException {
+        return follow(start, accepted, (text, at) -> deltas.accept(text));
+    }
+
+    /**
+     * The pieces of a turn as they arrive, each with the time the runtime published it: the reply's
+     * words, and apart from them the model's reasoning (which most views leave out).
+     */
+    interface Pieces {
+        void text(String text, Instant at);
+
+        default void reasoning(String text, Instant at) {
+            // Reasoning is shown only when asked for.
+        }
+    }
+
+    /** As {@link #follow(Supplier, Consumer, Consumer)}, telling {@code pieces} the reasoning too. */
+    Result follow(Supplier<SendResult> start, Consumer<TurnId> accepted, Pieces pieces) throws InterruptedException {
+        Consumer<String> deltas = text -> pieces.text(text, Instant.now());
         try (Subscription ignored = companion.subscribe(companion.latestCursor(), inbox)) {
             SendResult result = start.get();
             if (!(result instanceof SendResult.Accepted acceptance)) {
@@ -76,7 +95,9 @@ final class TurnFollower {
                 }
                 if (next instanceof CompanionEvent.TextDelta delta && delta.turnId().equals(turn)) {
                     shown.append(delta.text());
-                    deltas.accept(delta.text());
+                    pieces.text(delta.text(), delta.at());
+                } else if (next instanceof CompanionEvent.ReasoningDelta delta && delta.turnId().equals(turn)) {
+                    pieces.reasoning(delta.text(), delta.at());
                 } else if (next instanceof CompanionEvent.TurnEnded ended && ended.outcome().turnId().equals(turn)) {
                     return new Result.Ended(acceptance, ended.outcome());
                 } else if (next == Marker.RESET) {

@@ -6,11 +6,14 @@ import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.CompanionStatus;
 import dev.companion.core.model.Conversation;
 import dev.companion.core.model.Diagnostic;
+import dev.companion.core.model.ReplyDetails;
+import dev.companion.core.model.TokenUsage;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptPage;
 import dev.companion.core.model.TurnId;
 import dev.companion.core.model.WorkerSnapshot;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,6 +113,11 @@ final class Views {
         return json;
     }
 
+    /**
+     * An item as HTTP's item shape has it, field for field: a reply's {@code reasoning},
+     * {@code reasoning_ms} and {@code usage} are null when it has none (always for a user item), and its
+     * {@code diagnostics} say how it ended.
+     */
     static Map<String, Object> item(TranscriptItem item) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("sequence", item.sequence());
@@ -119,6 +127,19 @@ final class Views {
         json.put("source", item.source());
         json.put("status", item.status().wireName());
         json.put("turn_id", item.turnId().value());
+        ReplyDetails details = item.details();
+        json.put("reasoning", details.reasoning().isEmpty() ? null : details.reasoning());
+        json.put("reasoning_ms", details.reasoningTime().map(Duration::toMillis));
+        json.put("usage", details.usage().map(Views::usage));
+        json.put("diagnostics", diagnostics(details.diagnostics()));
+        return json;
+    }
+
+    static Map<String, Object> usage(TokenUsage usage) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("input_tokens", usage.inputTokens());
+        json.put("output_tokens", usage.outputTokens());
+        json.put("reasoning_tokens", usage.reasoningTokens());
         return json;
     }
 

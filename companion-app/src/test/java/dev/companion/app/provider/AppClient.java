@@ -70,6 +70,11 @@ final class AppClient implements AutoCloseable {
         return get("/api/companion/transcript");
     }
 
+    /** The default conversation's whole transcript, {@code format} json or markdown. */
+    Answer export(String format) {
+        return get("/api/companion/transcript/export?format=" + format);
+    }
+
     Answer workers() {
         return get("/api/workers");
     }

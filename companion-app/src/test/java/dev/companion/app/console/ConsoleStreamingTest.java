@@ -143,6 +143,7 @@ class ConsoleStreamingTest extends ScriptedConsoleTest {
         page.awaitOutcome("cancelled");
         page.awaitItemText(1, "one, two,");
         assertThat(page.itemStatus(1)).isEqualTo("cancelled");
+        assertThat(page.itemEnding(1)).isEqualTo("The turn was cancelled; the reply so far is kept, marked cancelled.");
         assertThat(page.pendingText()).isNull();
         page.await("state ready", d -> "ready".equals(page.state()));
         List<TranscriptItem> stored = server.transcript();

@@ -22,8 +22,30 @@ const RENDER_THROTTLE_MS = 80;
 const ANNOUNCE_REPLY_CHARS = 400;
 const DEFAULT_MAX_CHARS = 8000;
 
-// Item statuses that are worth a word next to the item; completed and accepted are the normal case.
-const NOTABLE_ITEM_STATUS = new Set(['cancelled', 'failed', 'timeout', 'incomplete', 'interrupted']);
+// Item statuses that are worth a word next to the item; completed and accepted are the normal case,
+// and superseded items are folded away instead.
+const NOTABLE_ITEM_STATUS = new Set(['cancelled', 'failed', 'timeout', 'incomplete', 'interrupted',
+  'truncated', 'filtered', 'refused']);
+
+// What a reply's bubble says about its end when the item carries no diagnostic of its own (one
+// stored by an earlier release); otherwise the diagnostic's sentence is said.
+const ENDING_FALLBACK = Object.freeze({
+  cancelled: 'Cancelled; this is the text that had arrived.',
+  failed: 'The reply failed before any text arrived.',
+  timeout: 'Stopped at the time limit; this is the text that had arrived.',
+  incomplete: 'The reply stream broke off; this is the text that had arrived.',
+  interrupted: 'The server stopped during the reply; this is the text that had arrived.',
+  truncated: 'The provider cut the reply off at its output limit.',
+  filtered: "The provider's content filter stopped the reply.",
+  refused: 'The model declined to answer.',
+});
+
+// Replies that ended early although their turn completed: the outcome says how.
+const EARLY_ENDINGS = Object.freeze({
+  truncated: 'Reply cut short.',
+  filtered: 'Reply stopped by a content filter.',
+  refused: 'The model declined to answer.',
+});
 
 // Turn-ending events of the stream and the state word each one leaves the composer in.
 const TURN_END_EVENTS = Object.freeze({
@@ -69,6 +91,10 @@ const view = {
   transportCompletion: $('transport-completion'),
   transportLimitation: $('transport-limitation'),
   diagnostics: $('diagnostics'),
+  usageInput: $('usage-input'),
+  usageOutput: $('usage-output'),
+  usageReasoning: $('usage-reasoning'),
+  usageScope: $('usage-scope'),
   diagnosticsEmpty: $('diagnostics-empty'),
   announcer: $('announcer'),
 };
@@ -275,12 +301,22 @@ function renderUserText(el, text) {
   el.textContent = String(text ?? '');
 }
 
+// Copy buttons: a code block's copies its code; a reply's copies the reply's own words as stored
+// (its Markdown), never its reasoning, its ending note or its token counts.
 view.transcript.addEventListener('click', async (event) => {
-  const button = event.target.closest('button.copy');
+  const button = event.target.closest('button.copy, button.copy-reply');
   if (!button) return;
-  const code = button.parentElement.querySelector('pre');
+  let text = '';
+  if (button.classList.contains('copy-reply')) {
+    const li = button.closest('li[data-sequence]');
+    const shown = li ? model.items.get(Number(li.dataset.sequence)) : null;
+    text = shown ? String(shown.item.content ?? '') : '';
+  } else {
+    const code = button.parentElement.querySelector('pre');
+    text = code ? code.textContent : '';
+  }
   try {
-    await navigator.clipboard.writeText(code ? code.textContent : '');
+    await navigator.clipboard.writeText(text);
     button.textContent = 'Copied';
   } catch (e) {
     button.textContent = 'Copy failed';
@@ -292,50 +328,156 @@ view.transcript.addEventListener('click', async (event) => {
 
 function itemElement(item) {
   const li = document.createElement('li');
-  const head = document.createElement('div');
-  head.className = 'item-head';
-  const role = document.createElement('span');
-  role.className = 'item-role';
-  const time = document.createElement('time');
-  const source = document.createElement('span');
-  source.className = 'item-source';
-  const status = document.createElement('span');
-  status.className = 'item-status';
-  head.append(role, time, source, status);
-  const body = document.createElement('div');
-  body.className = 'item-body';
-  li.append(head, body);
   fillItem(li, item);
   return li;
 }
 
+/** "3 s", "0.4 s", "1 min 5 s": how long a model reasoned. */
+function formatDuration(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return null;
+  if (ms < 100) return 'less than 0.1 s';
+  if (ms < 10000) return `${(Math.round(ms / 100) / 10).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+}
+
+function reasoningSummary(ms) {
+  const took = formatDuration(ms);
+  return took ? `Thought for ${took}` : 'Reasoning';
+}
+
+/** A folded section for the model's reasoning: shown as text, never as part of the reply. */
+function reasoningElement(text, summaryText, open) {
+  const details = document.createElement('details');
+  details.className = 'reasoning';
+  details.open = Boolean(open);
+  const summary = document.createElement('summary');
+  summary.className = 'reasoning-summary';
+  summary.textContent = summaryText;
+  const body = document.createElement('div');
+  body.className = 'reasoning-body plain-text';
+  body.textContent = String(text ?? '');
+  details.append(summary, body);
+  return details;
+}
+
+/** The sentence a reply's bubble says about how it ended, or '' for a reply that simply finished. */
+function endingSentence(item) {
+  if (item.role === 'user') return '';
+  const diagnostics = Array.isArray(item.diagnostics) ? item.diagnostics.filter((d) => d && d.message) : [];
+  const notable = NOTABLE_ITEM_STATUS.has(item.status) || item.status === 'superseded';
+  // A finished reply speaks only of notes that matter; one that ended otherwise says all of them.
+  const said = messagesOf(notable ? diagnostics : diagnostics.filter((d) => d.severity === 'warning' || d.severity === 'error'));
+  if (said) return said;
+  return ENDING_FALLBACK[item.status] || '';
+}
+
+function formatUsage(usage) {
+  if (!usage || typeof usage !== 'object') return '';
+  const count = (n) => (Number.isFinite(n) ? formatCount(n) : '?');
+  const reasoning = Number.isFinite(usage.reasoning_tokens) && usage.reasoning_tokens > 0
+    ? ` (${count(usage.reasoning_tokens)} reasoning)` : '';
+  return `Tokens: ${count(usage.input_tokens)} in · ${count(usage.output_tokens)} out${reasoning}`;
+}
+
+/** Builds an item's bubble afresh from the item, keeping which of its folds the reader had open. */
 function fillItem(li, item) {
-  const [head, body] = li.children;
-  const [role, time, source, status] = head.children;
-  li.className = `item role-${item.role === 'user' ? 'user' : 'assistant'}`;
+  const assistant = item.role !== 'user';
+  const streaming = item.status === 'streaming';
+  const superseded = item.status === 'superseded';
+  const reasoningWasOpen = Boolean(li.querySelector('details.reasoning[open]'));
+  const foldWasOpen = Boolean(li.querySelector('details.superseded-fold[open]'));
+
+  li.className = `item role-${assistant ? 'assistant' : 'user'}${superseded ? ' is-superseded' : ''}`;
   li.dataset.sequence = String(item.sequence);
-  role.textContent = item.role === 'user' ? 'You' : 'Companion';
+
+  const head = document.createElement('div');
+  head.className = 'item-head';
+  const role = document.createElement('span');
+  role.className = 'item-role';
+  role.textContent = assistant ? 'Companion' : 'You';
+  const time = document.createElement('time');
   if (item.created_at) {
     const at = new Date(item.created_at);
     time.dateTime = item.created_at;
     time.title = item.created_at;
     time.textContent = Number.isNaN(at.getTime()) ? item.created_at : at.toLocaleTimeString();
-  } else {
-    time.textContent = '';
   }
+  const source = document.createElement('span');
+  source.className = 'item-source';
   source.textContent = item.source ? `via ${words(item.source)}` : '';
-  status.replaceChildren();
-  if (NOTABLE_ITEM_STATUS.has(item.status)) {
+  const status = document.createElement('span');
+  status.className = 'item-status';
+  if (NOTABLE_ITEM_STATUS.has(item.status) || streaming || superseded) {
     const badge = document.createElement('span');
     setBadge(badge, item.status);
     status.append(badge);
   }
-  if (item.role === 'user') renderUserText(body, item.content);
-  else renderModelText(body, item.content);
+  head.append(role, time, source, status);
+  const parts = [head];
+
+  if (assistant && typeof item.reasoning === 'string' && item.reasoning !== '') {
+    parts.push(reasoningElement(item.reasoning, reasoningSummary(item.reasoning_ms), reasoningWasOpen));
+  }
+
+  const body = document.createElement('div');
+  body.className = 'item-body';
+  if (assistant) renderModelText(body, item.content);
+  else renderUserText(body, item.content);
+  parts.push(body);
+
+  const ending = endingSentence(item);
+  if (ending) {
+    const note = document.createElement('p');
+    note.className = `item-ending ending-${String(item.status || '').replace(/[^a-z_]/g, '')}`;
+    note.textContent = ending;
+    parts.push(note);
+  }
+
+  if (assistant && !streaming) {
+    const foot = document.createElement('div');
+    foot.className = 'item-foot';
+    const usage = formatUsage(item.usage);
+    if (usage) {
+      const line = document.createElement('span');
+      line.className = 'item-usage';
+      line.textContent = usage;
+      foot.append(line);
+    }
+    if (item.content) {
+      const copy = document.createElement('button');
+      copy.type = 'button';
+      copy.className = 'btn copy-reply';
+      copy.textContent = 'Copy';
+      copy.setAttribute('aria-label', 'Copy the reply to the clipboard');
+      foot.append(copy);
+    }
+    if (foot.childElementCount) parts.push(foot);
+  }
+
+  if (superseded) {
+    // Replaced by a regenerate or an edit: kept, out of the way until asked for.
+    const fold = document.createElement('details');
+    fold.className = 'superseded-fold';
+    fold.open = foldWasOpen;
+    const summary = document.createElement('summary');
+    summary.className = 'superseded-summary';
+    summary.textContent = assistant ? 'Previous answer' : 'Previous message';
+    fold.append(summary, ...parts);
+    li.replaceChildren(fold);
+  } else {
+    li.replaceChildren(...parts);
+  }
 }
 
 function sameItem(a, b) {
-  return a.content === b.content && a.status === b.status && a.created_at === b.created_at && a.role === b.role;
+  return a.content === b.content && a.status === b.status && a.created_at === b.created_at && a.role === b.role
+    && (a.reasoning ?? null) === (b.reasoning ?? null) && (a.reasoning_ms ?? null) === (b.reasoning_ms ?? null)
+    && JSON.stringify(a.usage ?? null) === JSON.stringify(b.usage ?? null)
+    && JSON.stringify(a.diagnostics ?? []) === JSON.stringify(b.diagnostics ?? []);
 }
 
 function upsertItem(item) {
@@ -386,6 +528,7 @@ function applyPage(page, { older = false } = {}) {
 }
 
 function updateTranscriptMeta() {
+  updateUsageTotal();
   const shown = model.items.size;
   view.loadOlder.hidden = model.olderStart === null || model.olderStart === undefined;
   view.transcriptEmpty.hidden = shown > 0 || model.pending !== null;
@@ -433,6 +576,29 @@ function findReply(turnId) {
   return null;
 }
 
+/** The tokens of every reply shown (superseded ones too: they were spent), in the side panel. */
+function updateUsageTotal() {
+  let input = 0;
+  let output = 0;
+  let reasoning = 0;
+  let counted = 0;
+  for (const { item } of model.items.values()) {
+    const u = item.usage;
+    if (item.role === 'user' || !u || typeof u !== 'object') continue;
+    counted += 1;
+    if (Number.isFinite(u.input_tokens)) input += u.input_tokens;
+    if (Number.isFinite(u.output_tokens)) output += u.output_tokens;
+    if (Number.isFinite(u.reasoning_tokens)) reasoning += u.reasoning_tokens;
+  }
+  setText(view.usageInput, counted ? formatCount(input) : null);
+  setText(view.usageOutput, counted ? formatCount(output) : null);
+  setText(view.usageReasoning, counted ? formatCount(reasoning) : null);
+  const replies = `${formatCount(counted)} ${counted === 1 ? 'reply' : 'replies'}`;
+  let scope = counted ? `Counted over the ${replies} that reported usage.` : 'No reply has reported token usage yet.';
+  if (model.totalItems > model.items.size) scope += ' Older messages not loaded yet are not counted.';
+  view.usageScope.textContent = scope;
+}
+
 // ---------------------------------------------------------------- pending (streamed) reply
 
 function startPending(turnId) {
@@ -446,31 +612,70 @@ function startPending(turnId) {
   li.classList.add('pending');
   li.dataset.pending = 'true';
   li.removeAttribute('data-sequence');
-  const status = li.querySelector('.item-status');
-  const badge = document.createElement('span');
-  setBadge(badge, 'streaming');
-  status.replaceChildren(badge);
   li.setAttribute('aria-busy', 'true');
   view.transcript.append(li);
   const streaming = Boolean(model.updates && model.updates.mode === 'sse');
-  model.pending = { turnId, text: '', li, body: li.querySelector('.item-body'), timer: null, streaming };
+  model.pending = {
+    turnId, text: '', rendered: '', li, body: li.querySelector('.item-body'), timer: null, streaming,
+    reasoning: '', reasoningEl: null, reasoningStartedAt: null, reasoningMs: null,
+  };
   updateTranscriptMeta();
   keepBottom(wasNearBottom);
   return model.pending;
 }
 
-function appendPending(turnId, text) {
+/** The time an event says it happened, in ms, or null. */
+function eventTime(data) {
+  const at = data && typeof data.at === 'string' ? Date.parse(data.at) : NaN;
+  return Number.isNaN(at) ? null : at;
+}
+
+function appendPending(turnId, text, data) {
   const pending = model.pending && model.pending.turnId === turnId ? model.pending : startPending(turnId);
   if (!pending) return;
+  // The reasoning ends where the reply begins: from then on the fold says how long it took.
+  if (pending.reasoning && pending.text === '' && pending.reasoningMs === null) {
+    const at = eventTime(data);
+    if (at !== null && pending.reasoningStartedAt !== null) pending.reasoningMs = Math.max(0, at - pending.reasoningStartedAt);
+  }
   pending.text += text;
-  if (pending.timer === null) {
-    pending.timer = window.setTimeout(() => {
-      pending.timer = null;
-      if (model.pending !== pending) return;
-      const wasNearBottom = nearBottom();
-      renderModelText(pending.body, pending.text);
-      keepBottom(wasNearBottom);
-    }, RENDER_THROTTLE_MS);
+  schedulePendingRender(pending);
+}
+
+function appendPendingReasoning(turnId, text, data) {
+  const pending = model.pending && model.pending.turnId === turnId ? model.pending : startPending(turnId);
+  if (!pending) return;
+  if (pending.reasoningStartedAt === null) pending.reasoningStartedAt = eventTime(data);
+  pending.reasoning += text;
+  schedulePendingRender(pending);
+}
+
+function schedulePendingRender(pending) {
+  if (pending.timer !== null) return;
+  pending.timer = window.setTimeout(() => {
+    pending.timer = null;
+    if (model.pending !== pending) return;
+    const wasNearBottom = nearBottom();
+    renderPending(pending);
+    keepBottom(wasNearBottom);
+  }, RENDER_THROTTLE_MS);
+}
+
+function renderPending(pending) {
+  if (pending.reasoning) {
+    if (!pending.reasoningEl) {
+      pending.reasoningEl = reasoningElement('', 'Thinking…', false);
+      pending.body.before(pending.reasoningEl);
+    }
+    const summary = pending.reasoningEl.querySelector('summary');
+    const said = pending.text === '' ? 'Thinking…' : (pending.reasoningMs !== null ? reasoningSummary(pending.reasoningMs) : 'Thought');
+    if (summary.textContent !== said) summary.textContent = said;
+    const body = pending.reasoningEl.querySelector('.reasoning-body');
+    if (body.textContent !== pending.reasoning) body.textContent = pending.reasoning;
+  }
+  if (pending.text !== pending.rendered) {
+    renderModelText(pending.body, pending.text);
+    pending.rendered = pending.text;
   }
 }
 
@@ -594,16 +799,28 @@ function renderDiagnostics() {
 
 // ---------------------------------------------------------------- turn end (shared by both modes)
 
-function finishTurn(turnId, endState, reply, diagnostics) {
+function finishTurn(turnId, endState, storedReply, diagnostics) {
+  // The reply says how it ended; from a server that does not keep that with the reply yet, the
+  // turn's own diagnostics say it instead.
+  const reply = storedReply && !Array.isArray(storedReply.diagnostics)
+    ? { ...storedReply, diagnostics: diagnostics || [] } : storedReply;
   if (model.finishedTurns.has(turnId)) {
     if (reply) upsertItem(reply);
     return;
   }
   model.finishedTurns.add(turnId);
-  const pendingText = model.pending && model.pending.turnId === turnId ? model.pending.text : null;
-  if (model.pending && model.pending.turnId === turnId) dropPending();
+  const ownPending = model.pending && model.pending.turnId === turnId ? model.pending : null;
+  const pendingText = ownPending ? ownPending.text : null;
+  const reasoningOpen = Boolean(ownPending && ownPending.reasoningEl && ownPending.reasoningEl.open);
+  if (ownPending) dropPending();
   const wasNearBottom = nearBottom();
   if (reply) upsertItem(reply);
+  if (reply && reasoningOpen) {
+    // The reader opened the reasoning while it streamed: it stays open in the stored reply.
+    const fold = model.items.get(reply.sequence)?.li.querySelector('details.reasoning');
+    if (fold) fold.open = true;
+  }
+  if (endState === 'completed' && reply && EARLY_ENDINGS[reply.status]) endState = reply.status;
   keepBottom(wasNearBottom);
   if (diagnostics && diagnostics.length) noteAction('reply', diagnostics);
   const shown = reply ? model.items.get(reply.sequence) : null;
@@ -611,11 +828,12 @@ function finishTurn(turnId, endState, reply, diagnostics) {
   if (model.awaitedTurn === turnId) model.awaitedTurn = null;
   const detail = messagesOf(diagnostics || []);
   const label = { completed: 'Reply finished.', cancelled: 'Reply cancelled.', timeout: 'Reply timed out.', error: 'Reply failed.',
-    busy: 'The provider is busy; try again shortly.' }[endState]
+    busy: 'The provider is busy; try again shortly.', ...EARLY_ENDINGS }[endState]
     || `Reply ended: ${words(endState)}.`;
   showOutcome(endState, [label, endState === 'completed' ? '' : detail].filter(Boolean).join(' '));
   const excerpt = replyText ? String(replyText).replace(/\s+/g, ' ').trim().slice(0, ANNOUNCE_REPLY_CHARS) : '';
-  announce(`${label} ${excerpt}`.trim());
+  // The live region says how a reply ended before its words, and why when it did not simply finish.
+  announce([label, endState === 'completed' ? '' : detail, excerpt].filter(Boolean).join(' '));
 }
 
 function endStateOfItem(item) {
@@ -715,9 +933,14 @@ function createEventStream() {
         keepBottom(wasNearBottom);
       }
       startPending(data.turn_id);
+      // A regenerate or an edit has marked what it replaces as superseded: the page shows it folded.
+      refreshTranscript();
     },
     text_delta(data) {
-      if (typeof data.text === 'string') appendPending(data.turn_id, data.text);
+      if (typeof data.text === 'string') appendPending(data.turn_id, data.text, data);
+    },
+    reasoning_delta(data) {
+      if (typeof data.text === 'string') appendPendingReasoning(data.turn_id, data.text, data);
     },
     state_changed(data) {
       setState(data.to);

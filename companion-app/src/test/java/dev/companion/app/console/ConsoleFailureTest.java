@@ -51,6 +51,8 @@ class ConsoleFailureTest extends ScriptedConsoleTest {
                 .contains(failure.diagnostic().code().wireName()));
         page.awaitItemText(1, "Part of a reply");
         assertThat(page.itemStatus(1)).contains(itemStatus);
+        // The reply's own bubble says why it ended, in the diagnostic's words.
+        assertThat(page.itemEnding(1)).isEqualTo(failure.diagnostic().message());
         assertThat(server.transcript()).extracting(TranscriptItem::status)
                 .containsExactly(ItemStatus.ACCEPTED, ItemStatus.valueOf(itemStatus.toUpperCase(java.util.Locale.ROOT)));
 
@@ -58,5 +60,13 @@ class ConsoleFailureTest extends ScriptedConsoleTest {
         page.type("once more", Keys.ENTER);
         page.awaitOutcome("completed");
         page.awaitItemText(3, "Working again.");
+        assertThat(page.itemEnding(3)).isNull();
+
+        // The diagnostic is stored with the reply, so it still says why after a reload.
+        page.open(server.console());
+        page.awaitItemText(1, "Part of a reply");
+        assertThat(page.itemStatus(1)).contains(itemStatus);
+        assertThat(page.itemEnding(1)).isEqualTo(failure.diagnostic().message());
+        assertThat(page.itemEnding(3)).isNull();
     }
 }

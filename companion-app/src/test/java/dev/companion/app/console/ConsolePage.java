@@ -82,6 +82,42 @@ final class ConsolePage {
         return text("#transcript li[data-sequence='" + sequence + "'] .item-status");
     }
 
+    /** The sentence a stored item's bubble says about how it ended, or null when it says none. */
+    String itemEnding(long sequence) {
+        return text(item(sequence) + " .item-ending");
+    }
+
+    /** The token counts shown under a stored reply, or null when none are. */
+    String itemUsage(long sequence) {
+        return text(item(sequence) + " .item-usage");
+    }
+
+    /** A CSS selector for the stored item with this sequence. */
+    static String item(long sequence) {
+        return "#transcript li[data-sequence='" + sequence + "']";
+    }
+
+    WebElement element(String css) {
+        return driver.findElement(By.cssSelector(css));
+    }
+
+    /** Whether the element is there and the reader can see it. */
+    boolean visible(String css) {
+        List<WebElement> found = driver.findElements(By.cssSelector(css));
+        return !found.isEmpty() && found.get(0).isDisplayed();
+    }
+
+    /** Whether a {@code <details>} is open. */
+    boolean open(String css) {
+        return Boolean.TRUE.equals(script("const e = document.querySelector(arguments[0]); return Boolean(e && e.open);", css));
+    }
+
+    /** What the clipboard holds now. */
+    String clipboard() {
+        return (String) ((JavascriptExecutor) driver).executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + "navigator.clipboard.readText().then(done, e => done('failed: ' + e));");
+    }
+
     /** The sequences of the stored items shown, in page order. */
     List<Long> shownSequences() {
         List<?> raw = (List<?>) script("return [...document.querySelectorAll('#transcript li.item:not([data-pending])')]"

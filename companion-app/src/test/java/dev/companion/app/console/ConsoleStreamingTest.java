@@ -109,6 +109,28 @@ class ConsoleStreamingTest extends ScriptedConsoleTest {
     }
 
     @Test
+    void every_reply_streams_not_only_the_first_after_the_page_loads() throws Exception {
+        String[][] replies = {{"First ", "reply, ", "slowly."}, {"Second ", "reply, ", "slowly too."}};
+        for (int turn = 0; turn < replies.length; turn++) {
+            page.type("Question " + (turn + 1), Keys.ENTER);
+            server.model.awaitCall();
+            StringBuilder sent = new StringBuilder();
+            for (String piece : replies[turn]) {
+                server.model.emit(piece);
+                sent.append(piece);
+                // The model is held after each piece: the text can only be there if it streamed.
+                page.awaitPendingText(sent.toString());
+                assertThat(page.state()).isEqualTo("busy");
+            }
+            server.model.finish();
+            page.awaitItemText(2L * turn + 1, sent.toString());
+            page.awaitOutcome("completed");
+            assertThat(page.pendingText()).isNull();
+        }
+        assertThat(page.shownSequences()).containsExactly(0L, 1L, 2L, 3L);
+    }
+
+    @Test
     void escape_cancels_mid_stream_and_the_partial_reply_stays() throws Exception {
         page.type("Count slowly");
         page.clickSend();
@@ -121,6 +143,7 @@ class ConsoleStreamingTest extends ScriptedConsoleTest {
         page.awaitOutcome("cancelled");
         page.awaitItemText(1, "one, two,");
         assertThat(page.itemStatus(1)).isEqualTo("cancelled");
+        assertThat(page.itemEnding(1)).isEqualTo("The turn was cancelled; the reply so far is kept, marked cancelled.");
         assertThat(page.pendingText()).isNull();
         page.await("state ready", d -> "ready".equals(page.state()));
         List<TranscriptItem> stored = server.transcript();

@@ -6,7 +6,6 @@ import dev.companion.core.event.EventListener;
 import dev.companion.core.event.Subscription;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.TranscriptQuery;
-import dev.companion.core.port.HeldLanguageModel;
 import dev.companion.core.port.TranscriptStore;
 import dev.companion.prompts.ClasspathPromptCatalog;
 import dev.companion.runtime.CompanionRuntime;
@@ -24,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ScriptedConsoleServer implements AutoCloseable {
 
-    final HeldLanguageModel model = new HeldLanguageModel();
+    final HeldProviderModel model = new HeldProviderModel();
     final CompanionRuntime runtime;
     final CompanionHttpServer server;
     final int port;

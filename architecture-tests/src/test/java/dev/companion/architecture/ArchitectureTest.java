@@ -88,6 +88,14 @@ class ArchitectureTest {
                     + "the runtime, the adapters and other stores stay out of it");
 
     @ArchTest
+    static final ArchRule stores_depend_only_on_the_core = classes()
+            .that().resideInAPackage(STORES)
+            .should().onlyDependOnClassesThat().resideInAnyPackage(STORES, CORE, "java..", "javax.sql..",
+                    "org.postgresql..", "com.zaxxer.hikari..", "org.flywaydb..")
+            .because("every store, the ones to come included, is the core's storage ports over one storage "
+                    + "engine: never the runtime, an adapter or the app");
+
+    @ArchTest
     static final ArchRule stores_do_not_depend_on_each_other = slices()
             .matching("dev.companion.store.(*)..")
             .should().notDependOnEachOther()

@@ -7,6 +7,9 @@ import dev.companion.adapter.cli.CompanionCommandLine.RunningServer;
 import dev.companion.adapter.cli.CompanionCommandLine.ServeOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.Session;
 import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.StoreImport;
+import dev.companion.adapter.cli.CompanionCommandLine.StoreMigration;
+import dev.companion.adapter.cli.CompanionCommandLine.StoreOptions;
 import dev.companion.adapter.http.CompanionHttpServer;
 import dev.companion.core.Companion;
 import dev.companion.core.ListWorkersUseCase;
@@ -42,11 +45,18 @@ final class CompanionLauncher implements Launcher {
     private final PromptCatalog prompts;
     private final ModelSelection models;
     private final Storage storage;
+    private final SharedStore shared;
 
+    /** With no {@code PGPASSWORD}: a {@code --store} database's password then comes from its file only. */
     CompanionLauncher(PromptCatalog prompts, ModelSelection models, Storage storage) {
+        this(prompts, models, storage, new SharedStore(Map.of()));
+    }
+
+    CompanionLauncher(PromptCatalog prompts, ModelSelection models, Storage storage, SharedStore shared) {
         this.prompts = prompts;
         this.models = models;
         this.storage = storage;
+        this.shared = shared;
     }
 
     @Override
@@ -90,10 +100,22 @@ final class CompanionLauncher implements Launcher {
         return new ServingCompanion(runtime, server, () -> storage.withdraw(options.storage(), server.baseUri()));
     }
 
+    @Override
+    public StoreMigration migrate(StoreOptions store) {
+        return shared.migrate(store);
+    }
+
+    @Override
+    public StoreImport importJournal(Path dataDir, StoreOptions store) {
+        return shared.importJournal(dataDir, store);
+    }
+
     private CompanionRuntime runtime(ProviderOptions provider, StorageOptions storageOptions, int maxRunningTurns) {
         ConversationCatalog catalog;
         try {
-            catalog = storage.open(storageOptions);
+            catalog = storageOptions.store().isPresent()
+                    ? shared.open(storageOptions.store().get())
+                    : storage.open(storageOptions);
         } catch (DataDirectoryLockedException e) {
             // Name the server that holds the directory, so the hint's --url is one that answers.
             throw new DataDirectoryHeldException(e.diagnostic(), storage.holder(storageOptions), e);
@@ -189,7 +211,9 @@ final class CompanionLauncher implements Launcher {
 
                 @Override
                 public Optional<Path> directory(StorageOptions options) {
-                    return options.ephemeral() ? Optional.empty() : Optional.of(options.dataDir().orElse(defaultDirectory));
+                    // A shared database is no directory: a server on it holds none, and announces itself in none.
+                    return options.ephemeral() || options.store().isPresent()
+                            ? Optional.empty() : Optional.of(options.dataDir().orElse(defaultDirectory));
                 }
 
                 @Override

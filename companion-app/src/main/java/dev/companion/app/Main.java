@@ -13,9 +13,12 @@ public final class Main {
     private Main() {
     }
 
-    /** Undertow and XNIO announce themselves at INFO; a person running a command wants only warnings. */
+    /**
+     * Undertow and XNIO announce themselves at INFO, and so does Flyway each migration it checks;
+     * a person running a command wants only warnings.
+     */
     private static final List<Logger> QUIETED = List.of(Logger.getLogger("io.undertow"), Logger.getLogger("org.xnio"),
-            Logger.getLogger("org.jboss"));
+            Logger.getLogger("org.jboss"), Logger.getLogger("org.flywaydb"));
 
     public static void main(String[] args) {
         QUIETED.forEach(logger -> logger.setLevel(Level.WARNING));
@@ -26,7 +29,8 @@ public final class Main {
         ClasspathPromptCatalog prompts = new ClasspathPromptCatalog();
         CompanionLauncher launcher = new CompanionLauncher(prompts, ModelSelection.forThisMachine(prompts),
                 CompanionLauncher.Storage.journal(
-                CompanionLauncher.Storage.defaultDirectory(System.getenv(), System.getProperty("user.home"))));
+                CompanionLauncher.Storage.defaultDirectory(System.getenv(), System.getProperty("user.home"))),
+                new SharedStore(System.getenv()));
         return CompanionCommandLine.run(launcher, version(), args);
     }
 

@@ -196,10 +196,21 @@ final class ConversationRegistry implements Conversations, Worker, CompanionWork
                 if (!id.equals(ConversationId.DEFAULT)) {
                     throw new ConversationNotFoundException(id);
                 }
-                StoredConversation created = catalog.create(id, Optional.empty(), hosting.clock().instant());
-                Conversation summary = summary(created);
-                hosting.events().publish(cursor -> new CompanionEvent.ConversationCreated(cursor,
-                        hosting.clock().instant(), summary));
+                StoredConversation created;
+                try {
+                    created = catalog.create(id, Optional.empty(), hosting.clock().instant());
+                } catch (IllegalArgumentException raced) {
+                    // Another server on a shared store created it between the look and the create: use theirs.
+                    if (catalog.find(id).isEmpty()) {
+                        throw raced;
+                    }
+                    created = null;
+                }
+                if (created != null) {
+                    Conversation summary = summary(created);
+                    hosting.events().publish(cursor -> new CompanionEvent.ConversationCreated(cursor,
+                            hosting.clock().instant(), summary));
+                }
             }
             return workers.computeIfAbsent(id, key -> new CompanionWorker(key, hosting, catalog.transcript(key), this));
         }

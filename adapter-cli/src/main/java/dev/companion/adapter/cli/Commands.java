@@ -33,6 +33,7 @@ final class Commands {
         top.addSubcommand(new StatusCommand(launcher));
         top.addSubcommand(new TranscriptCommand(launcher));
         top.addSubcommand(new WorkersCommand(launcher));
+        top.addSubcommand(StoreCommand.tree(launcher));
         top.addSubcommand(new CompletionCommand());
         Failures failures = new Failures();
         // Set after adding the subcommands: these setters reach only commands already in the tree.

@@ -6,6 +6,7 @@ import dev.companion.core.ListWorkersUseCase;
 import dev.companion.core.model.CompanionException;
 import dev.companion.core.model.CompanionState;
 import dev.companion.core.model.CompanionStatus;
+import dev.companion.core.model.ConversationId;
 import dev.companion.core.model.Diagnostic;
 import dev.companion.core.model.DiagnosticCode;
 import picocli.CommandLine;
@@ -80,6 +81,35 @@ public final class CompanionCommandLine {
          *         as a {@link DataDirectoryHeldException} when the holder's address is known)
          */
         RunningServer serve(ServeOptions options);
+
+        /**
+         * Applies the shared database's migrations ({@code companion store migrate}) and says what it did.
+         *
+         * @throws dev.companion.core.model.CompanionException {@code store_unavailable} when the database
+         *         cannot be reached or refuses the credentials, {@code store_schema_outdated} when a
+         *         migration fails, {@code invalid_parameter} for a URL or password file it cannot use
+         */
+        default StoreMigration migrate(StoreOptions store) {
+            throw noSharedStore();
+        }
+
+        /**
+         * Copies every conversation of the data directory {@code dataDir} into the shared database
+         * ({@code companion store import}), taking the directory's lock while it reads; what is
+         * already there is not copied again.
+         *
+         * @throws dev.companion.core.model.CompanionException as {@link #migrate}, and
+         *         {@code data_directory_locked} (a {@link DataDirectoryHeldException} when the holder
+         *         is known) while a server uses the directory
+         */
+        default StoreImport importJournal(Path dataDir, StoreOptions store) {
+            throw noSharedStore();
+        }
+
+        private static CompanionException noSharedStore() {
+            return new CompanionException(CompanionState.REJECTED, Diagnostic.error(DiagnosticCode.INVALID_PARAMETER,
+                    "This program keeps conversations in no shared database."));
+        }
     }
 
     /** A Companion opened for one command. Closing it stops what {@link Launcher#open} started. */
@@ -201,18 +231,143 @@ public final class CompanionCommandLine {
         }
     }
 
-    /** Where transcripts live: a data directory (the default one when empty), or memory only. */
-    public record StorageOptions(Optional<Path> dataDir, boolean ephemeral) {
+    /**
+     * Where transcripts live: a data directory (the default one when empty), memory only, or a
+     * database shared by several servers ({@code --store}).
+     */
+    public record StorageOptions(Optional<Path> dataDir, boolean ephemeral, Optional<StoreOptions> store) {
 
         public StorageOptions {
             Objects.requireNonNull(dataDir, "dataDir");
+            Objects.requireNonNull(store, "store");
             if (ephemeral && dataDir.isPresent()) {
                 throw new IllegalArgumentException("an ephemeral Companion has no data directory");
             }
+            if (store.isPresent() && (ephemeral || dataDir.isPresent())) {
+                throw new IllegalArgumentException("a Companion on a shared database has no data directory");
+            }
+        }
+
+        /** A data directory (the default one when empty), or memory only. */
+        public StorageOptions(Optional<Path> dataDir, boolean ephemeral) {
+            this(dataDir, ephemeral, Optional.empty());
         }
 
         public static StorageOptions defaults() {
             return new StorageOptions(Optional.empty(), false);
+        }
+
+        /** The shared database {@code store} names. */
+        public static StorageOptions shared(StoreOptions store) {
+            return new StorageOptions(Optional.empty(), false, Optional.of(store));
+        }
+    }
+
+    /**
+     * A database several servers share ({@code --store postgresql://HOST:PORT/DB?user=USER}). The URL
+     * never carries a password: it comes from {@code passwordFile}, or the composition root reads it
+     * from the environment ({@code PGPASSWORD}). {@code migrate}: bring the database's tables up to
+     * this release when opening it (the default), or only check that they are.
+     */
+    public record StoreOptions(String url, Optional<Path> passwordFile, boolean migrate) {
+
+        public StoreOptions {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(passwordFile, "passwordFile");
+            if (url.isBlank()) {
+                throw new IllegalArgumentException("the store URL is empty");
+            }
+            if (carriesPassword(url)) {
+                // Never repeat the URL: it would print the password.
+                throw new IllegalArgumentException("the store URL must not carry a password; "
+                        + "give it in PGPASSWORD or in a file named by --store-password-file");
+            }
+        }
+
+        /** The database at {@code url}, migrated when opened, its password from the environment if any. */
+        public static StoreOptions at(String url) {
+            return new StoreOptions(url, Optional.empty(), true);
+        }
+
+        /**
+         * Whether the URL has a password in it: {@code USER:PASSWORD@} before the host, or a
+         * {@code password} parameter. Read without a URI parser, so a URL too malformed to parse
+         * is still caught.
+         */
+        static boolean carriesPassword(String url) {
+            int scheme = url.indexOf("//");
+            if (scheme >= 0) {
+                String rest = url.substring(scheme + 2);
+                int end = rest.length();
+                for (char c : new char[] {'/', '?', '#'}) {
+                    int at = rest.indexOf(c);
+                    if (at >= 0 && at < end) {
+                        end = at;
+                    }
+                }
+                String authority = rest.substring(0, end);
+                int at = authority.lastIndexOf('@');
+                if (at >= 0 && authority.substring(0, at).indexOf(':') >= 0) {
+                    return true;
+                }
+            }
+            int query = url.indexOf('?');
+            if (query >= 0) {
+                for (String parameter : url.substring(query + 1).split("[&#]")) {
+                    int equals = parameter.indexOf('=');
+                    String name = (equals < 0 ? parameter : parameter.substring(0, equals)).strip();
+                    if (decodedName(name).equalsIgnoreCase("password")) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        private static String decodedName(String name) {
+            try {
+                return java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return name;
+            }
+        }
+    }
+
+    /** What {@code companion store migrate} did: how many migrations it applied, and the tables' version now. */
+    public record StoreMigration(int applied, Optional<String> schemaVersion) {
+
+        public StoreMigration {
+            Objects.requireNonNull(schemaVersion, "schemaVersion");
+            if (applied < 0) {
+                throw new IllegalArgumentException("applied must not be negative");
+            }
+        }
+    }
+
+    /**
+     * What {@code companion store import} did: conversations copied whole ({@code imported}), those the
+     * database had a beginning of and that got the rest ({@code extended}), those already there in full
+     * ({@code skipped}), the items copied and the items marked superseded as the journal has them, and
+     * the conversations it refused because the database holds other items for them.
+     */
+    public record StoreImport(int imported, int extended, int skipped, long itemsCopied, long itemsSuperseded,
+                              List<RefusedConversation> refused) {
+
+        public StoreImport {
+            Objects.requireNonNull(refused, "refused");
+            refused = List.copyOf(refused);
+            if (imported < 0 || extended < 0 || skipped < 0 || itemsCopied < 0 || itemsSuperseded < 0) {
+                throw new IllegalArgumentException("counts must not be negative");
+            }
+        }
+    }
+
+    /** A conversation {@code store import} left as it was, and why, in words fit to print. */
+    public record RefusedConversation(ConversationId id, String reason) {
+
+        public RefusedConversation {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(reason, "reason");
         }
     }
 
@@ -319,7 +474,7 @@ public final class CompanionCommandLine {
         public static final int TIMEOUT = 4;
         /** The turn was cancelled. */
         public static final int CANCELLED = 5;
-        /** The server cannot be reached, or the address to serve on is taken. */
+        /** The server or the shared database cannot be reached, or the address to serve on is taken. */
         public static final int UNAVAILABLE = 6;
         /** The data directory is held by another Companion process. */
         public static final int DATA_DIRECTORY_LOCKED = 7;
@@ -328,6 +483,8 @@ public final class CompanionCommandLine {
          * filter, or refused by the model. What arrived is printed and kept; the Companion is ready.
          */
         public static final int ENDED_EARLY = 8;
+        /** The shared database's tables are older than this release: {@code companion store migrate}. */
+        public static final int STORE_SCHEMA_OUTDATED = 9;
 
         private ExitCodes() {
         }

@@ -63,6 +63,10 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
             Diagnostic diagnostic = failure.diagnostic();
             if (diagnostic.code() == DiagnosticCode.DATA_DIRECTORY_LOCKED) {
                 report(commandLine.getErr(), diagnostic, heldHint(failure, commandLine.getCommandSpec().qualifiedName()));
+            } else if (diagnostic.code() == DiagnosticCode.STORE_UNAVAILABLE
+                    || diagnostic.code() == DiagnosticCode.STORE_SCHEMA_OUTDATED) {
+                report(commandLine.getErr(), diagnostic, storeHint(diagnostic.code(),
+                        commandLine.getCommandSpec().qualifiedName(), storeUrl(parseResult)));
             } else {
                 report(commandLine.getErr(), diagnostic);
             }
@@ -101,6 +105,10 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
                 ? held.serverUrl().flatMap(Failures::shownAddress) : Optional.empty();
         String other = "or choose another with --data-dir or --ephemeral";
         boolean serve = command.endsWith(" serve");
+        if (command.endsWith(" store import")) {
+            return "stop the Companion server " + holder.map(url -> "at " + url + " ").orElse("")
+                    + "that uses this data directory, then import again";
+        }
         if (holder.isEmpty()) {
             return serve ? "another Companion server uses this data directory; stop it, " + other : HELD_BY_UNKNOWN;
         }
@@ -118,6 +126,52 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
     }
 
     /**
+     * What to do when the shared database fails. {@code storeUrl} is the {@code --store} given to this
+     * command, if any (without it the database is a server's at {@code --url}); only its host and
+     * port are ever shown, never a user or a password.
+     */
+    static String storeHint(DiagnosticCode code, String command, Optional<String> storeUrl) {
+        if (code == DiagnosticCode.STORE_SCHEMA_OUTDATED) {
+            if (command.endsWith(" store migrate")) {
+                return "a migration failed and was rolled back, nothing changed; the database server's log says why";
+            }
+            return storeUrl.isPresent()
+                    ? "apply this release's migrations: 'companion store migrate --store URL', or start without --no-migrate"
+                    : "the server's database needs this release's migrations: 'companion store migrate --store URL'";
+        }
+        if (storeUrl.isEmpty()) {
+            return "the server cannot reach its database right now; try again once it is back";
+        }
+        String where = storeAddress(storeUrl.get()).map(address -> " at " + address).orElse("");
+        return "check that PostgreSQL is running and reachable" + where
+                + ", and the user and the password (PGPASSWORD or --store-password-file)";
+    }
+
+    /** {@code HOST:PORT} of a store URL (5432 when it names no port), if it can be read; never the user or password. */
+    static Optional<String> storeAddress(String url) {
+        int scheme = url.indexOf("//");
+        if (scheme < 0) {
+            return Optional.empty();
+        }
+        String rest = url.substring(scheme + 2);
+        String authority = rest.split("[/?#]", 2)[0];
+        String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+        if (!hostPort.matches("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?")) {
+            return Optional.empty();
+        }
+        return Optional.of(hostPort.matches(".*:[0-9]{1,5}") && !hostPort.endsWith("]") ? hostPort : hostPort + ":5432");
+    }
+
+    private static Optional<String> storeUrl(ParseResult parseResult) {
+        for (ParseResult at = parseResult; at != null; at = at.subcommand()) {
+            if (at.hasMatchedOption("--store")) {
+                return Optional.ofNullable(at.matchedOptionValue("--store", (String) null));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * An address fit to print: http or https with a host, shown as scheme, host and port only, so
      * that neither a path nor user information (a token, say) given with it is ever echoed.
      */
@@ -131,8 +185,10 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
 
     static int exitCode(CompanionState state, DiagnosticCode code) {
         switch (code) {
-            case SERVER_UNREACHABLE, PORT_IN_USE:
+            case SERVER_UNREACHABLE, PORT_IN_USE, STORE_UNAVAILABLE:
                 return ExitCodes.UNAVAILABLE;
+            case STORE_SCHEMA_OUTDATED:
+                return ExitCodes.STORE_SCHEMA_OUTDATED;
             case DATA_DIRECTORY_LOCKED:
                 return ExitCodes.DATA_DIRECTORY_LOCKED;
             case CONVERSATION_NOT_FOUND, NOTHING_TO_REGENERATE, NOTHING_TO_EDIT:
@@ -174,6 +230,8 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
                     "check that the data directory exists, is writable and has free space";
             case DATA_DIRECTORY_LOCKED -> HELD_BY_UNKNOWN;
             case SERVER_UNREACHABLE -> "start one with 'companion serve', or check the address given to --url";
+            case STORE_UNAVAILABLE -> storeHint(code, "", Optional.empty());
+            case STORE_SCHEMA_OUTDATED -> storeHint(code, "", Optional.empty());
             case PORT_IN_USE -> "choose another port with --port, or stop the program that holds it";
             case FORBIDDEN_HOST, FORBIDDEN_ORIGIN -> "reach the server by the address it printed at start-up";
             case UNAUTHORIZED -> "give the server's access token with --access-token-file";
@@ -197,9 +255,10 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
         codes.put(ExitCodes.BUSY + "", "busy: another turn is running, or the provider asked to slow down");
         codes.put(ExitCodes.TIMEOUT + "", "timeout: the turn ran past its time limit");
         codes.put(ExitCodes.CANCELLED + "", "cancelled: the turn was cancelled");
-        codes.put(ExitCodes.UNAVAILABLE + "", "unavailable: cannot reach the server, or the port is taken");
+        codes.put(ExitCodes.UNAVAILABLE + "", "unavailable: cannot reach the server or the database, or the port is taken");
         codes.put(ExitCodes.DATA_DIRECTORY_LOCKED + "", "locked: another process holds the data directory");
         codes.put(ExitCodes.ENDED_EARLY + "", "ended early: the reply was truncated, filtered or refused by the provider");
+        codes.put(ExitCodes.STORE_SCHEMA_OUTDATED + "", "outdated: the database needs 'companion store migrate'");
         return Collections.unmodifiableMap(codes);
     }
 

@@ -5,6 +5,7 @@ import dev.companion.adapter.cli.CompanionCommandLine.ProviderChoice;
 import dev.companion.adapter.cli.CompanionCommandLine.ProviderOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.Session;
 import dev.companion.adapter.cli.CompanionCommandLine.StorageOptions;
+import dev.companion.adapter.cli.CompanionCommandLine.StoreOptions;
 import dev.companion.adapter.cli.CompanionCommandLine.TimeLimits;
 import dev.companion.core.Companion;
 import dev.companion.core.model.ConversationId;
@@ -126,11 +127,67 @@ final class Options {
         @Option(names = "--ephemeral", description = "Keep the transcript in memory only; it is gone when the process ends.")
         boolean ephemeral;
 
+        @CommandLine.Mixin
+        Store store = new Store();
+
+        @Option(names = "--no-migrate", description = "With --store: do not bring the database's tables up to this "
+                + "release at start, only check that they are (then run 'companion store migrate' yourself).")
+        boolean noMigrate;
+
         StorageOptions options(CommandLine commandLine) {
             if (ephemeral && dataDir != null) {
                 throw new ParameterException(commandLine, "give --data-dir or --ephemeral, not both");
             }
-            return new StorageOptions(Optional.ofNullable(dataDir), ephemeral);
+            Optional<StoreOptions> shared = store.options(commandLine, !noMigrate);
+            if (shared.isPresent() && (ephemeral || dataDir != null)) {
+                throw new ParameterException(commandLine, "give --store or " + (ephemeral ? "--ephemeral" : "--data-dir")
+                        + ", not both: a Companion keeps its conversations in one place");
+            }
+            if (shared.isEmpty() && noMigrate) {
+                throw new ParameterException(commandLine, "--no-migrate applies to a database given with --store");
+            }
+            return new StorageOptions(Optional.ofNullable(dataDir), ephemeral, shared);
+        }
+
+        /** The options that name an in-process store, for refusing them next to --url. */
+        static final String[] NAMES = {"--store", "--store-password-file", "--no-migrate"};
+    }
+
+    /**
+     * {@code --store URL}: a database shared by several servers instead of the data directory. Its
+     * password never goes on the command line: {@code PGPASSWORD}, or {@code --store-password-file}.
+     */
+    static final class Store {
+
+        @Option(names = "--store", paramLabel = "URL",
+                description = "Keep the conversations in a PostgreSQL database that several servers can share, "
+                        + "e.g. postgresql://HOST:5432/DB?user=USER, instead of the data directory. "
+                        + "The password comes from PGPASSWORD or --store-password-file, never from the URL.")
+        String url;
+
+        @Option(names = "--store-password-file", paramLabel = "FILE",
+                description = "A file whose first line is the database password (instead of PGPASSWORD).")
+        Path passwordFile;
+
+        /** The store asked for, if any; a URL with a password in it is refused without being repeated. */
+        Optional<StoreOptions> options(CommandLine commandLine, boolean migrate) {
+            if (url == null) {
+                if (passwordFile != null) {
+                    throw new ParameterException(commandLine, "--store-password-file applies to a database given with --store");
+                }
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(new StoreOptions(url.strip(), Optional.ofNullable(passwordFile), migrate));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(commandLine, "--store: " + e.getMessage());
+            }
+        }
+
+        /** As {@link #options}, for a command that needs a database. */
+        StoreOptions required(CommandLine commandLine, boolean migrate) {
+            return options(commandLine, migrate).orElseThrow(() -> new ParameterException(commandLine,
+                    "name the database with --store postgresql://HOST:5432/DB?user=USER"));
         }
     }
 
@@ -163,6 +220,12 @@ final class Options {
                     if (commandLine.getParseResult().hasMatchedOption(local)) {
                         throw new ParameterException(commandLine, local + " applies to the in-process Companion; "
                                 + "the server at --url uses its own settings");
+                    }
+                }
+                for (String local : Storage.NAMES) {
+                    if (commandLine.getParseResult().hasMatchedOption(local)) {
+                        throw new ParameterException(commandLine, local + " applies to the in-process Companion; "
+                                + "the server at --url uses its own store");
                     }
                 }
             }

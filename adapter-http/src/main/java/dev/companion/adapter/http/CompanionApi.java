@@ -260,7 +260,10 @@ final class CompanionApi {
             Responses.json(exchange, 422, new Wire.ErrorJson(result.state().wireName(),
                     Wire.DiagnosticJson.all(refused.diagnostics())));
         } else {
-            Responses.json(exchange, 500, new Wire.ErrorJson(result.state().wireName(),
+            // A store that cannot be reached right now (the shared database is down) is 503, with Retry-After.
+            int status = result.diagnostics().isEmpty() ? 500
+                    : FailureHandler.storageStatus(exchange, result.diagnostics().get(0).code());
+            Responses.json(exchange, status, new Wire.ErrorJson(result.state().wireName(),
                     Wire.DiagnosticJson.all(result.diagnostics())));
         }
     }

@@ -9,6 +9,7 @@ import dev.companion.core.model.DiagnosticCode;
 import dev.companion.core.port.StorageException;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
 import org.xnio.IoUtils;
 
 import java.io.IOException;
@@ -41,7 +42,8 @@ final class FailureHandler implements HttpHandler {
             answer(exchange, () -> Responses.reject(exchange, rejection));
         } catch (StorageException e) {
             LOG.log(Level.WARNING, "transcript storage failed: {0}", e.diagnostic().code().wireName());
-            answer(exchange, () -> Responses.error(exchange, 500, CompanionState.ERROR, e.diagnostic()));
+            answer(exchange, () -> Responses.error(exchange, storageStatus(exchange, e.diagnostic().code()),
+                    CompanionState.ERROR, e.diagnostic()));
         } catch (CompanionException e) {
             answer(exchange, () -> Responses.error(exchange, statusOf(e), e.state(), e.diagnostic()));
         } catch (Exception e) {
@@ -91,6 +93,22 @@ final class FailureHandler implements HttpHandler {
         }
         return null;
     }
+
+    /**
+     * The status of a storage failure, for a send as for a read: 503 with {@code Retry-After} when the
+     * store cannot be reached right now ({@code store_unavailable}: the shared database is down or
+     * refuses the login, and the store reconnects by itself once it is back), else 500.
+     */
+    static int storageStatus(HttpServerExchange exchange, DiagnosticCode code) {
+        if (code == DiagnosticCode.STORE_UNAVAILABLE) {
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, STORE_RETRY_AFTER_SECONDS);
+            return 503;
+        }
+        return 500;
+    }
+
+    /** How long a client is asked to wait before trying a store that could not be reached again. */
+    static final int STORE_RETRY_AFTER_SECONDS = 5;
 
     static int statusOf(CompanionException e) {
         DiagnosticCode code = e.diagnostic().code();

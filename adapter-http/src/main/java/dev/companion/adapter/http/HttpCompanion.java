@@ -126,6 +126,12 @@ final class HttpCompanion implements Companion, ListWorkersUseCase {
                     return new SendResult.Failed(diagnostics);
                 }
                 throw HttpTransport.failure(answer, Optional.of(conversation));
+            case 503:
+                if (body != null && WireReader.state(body.path("state")) == CompanionState.ERROR
+                        && !diagnostics.isEmpty() && diagnostics.get(0).code() == DiagnosticCode.STORE_UNAVAILABLE) {
+                    return new SendResult.Failed(diagnostics);
+                }
+                throw HttpTransport.failure(answer, Optional.of(conversation));
             default:
                 throw HttpTransport.failure(answer, Optional.of(conversation));
         }

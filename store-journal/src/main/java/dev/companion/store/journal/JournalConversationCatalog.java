@@ -142,6 +142,18 @@ public final class JournalConversationCatalog implements ConversationCatalog {
         return open(dataDirectory, options, JournalFile.Opener.CHANNELS);
     }
 
+    /**
+     * Whether {@code dataDirectory} is a data directory with conversations in it: a catalogue, or the
+     * first release's transcript. Looks only; for a caller that must not create one where there was
+     * none (an import from it, say), since {@link #open} creates what is missing.
+     */
+    public static boolean holdsConversations(Path dataDirectory) {
+        Objects.requireNonNull(dataDirectory, "dataDirectory");
+        return Files.isDirectory(dataDirectory)
+                && (Files.isRegularFile(dataDirectory.resolve(CatalogueLog.FILE))
+                || Files.isRegularFile(dataDirectory.resolve(JournalTranscriptStore.JOURNAL_FILE)));
+    }
+
     static JournalConversationCatalog open(Path dataDirectory, Options options, JournalFile.Opener files) {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
         Objects.requireNonNull(options, "options");

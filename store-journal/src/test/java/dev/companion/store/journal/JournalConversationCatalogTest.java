@@ -93,6 +93,22 @@ class JournalConversationCatalogTest {
     // --- layout ---------------------------------------------------------------------------------
 
     @Test
+    void holds_conversations_looks_for_a_catalogue_or_a_first_release_journal_and_creates_nothing() throws IOException {
+        assertThat(JournalConversationCatalog.holdsConversations(data())).isFalse();
+        Files.createDirectories(data());
+        assertThat(JournalConversationCatalog.holdsConversations(data())).isFalse();
+        assertThat(files(data())).isEmpty();
+
+        Files.write(data().resolve("companion.journal"), new byte[0]);
+        assertThat(JournalConversationCatalog.holdsConversations(data())).isTrue();
+        Files.delete(data().resolve("companion.journal"));
+        try (JournalConversationCatalog catalog = open()) {
+            catalog.create(A, Optional.empty(), T0);
+        }
+        assertThat(JournalConversationCatalog.holdsConversations(data())).isTrue();
+    }
+
+    @Test
     void the_default_conversation_lives_in_the_first_release_journal_and_others_under_conversations() {
         try (JournalConversationCatalog catalog = open()) {
             catalog.create(ConversationId.DEFAULT, Optional.empty(), T0);

@@ -24,6 +24,11 @@ final class Failures {
         if (refusedCredentials(failure)) {
             return unavailable("The transcript database refused the user name or password.", failure);
         }
+        if (hasState(failure, "08004")) {
+            // The driver's "connection rejected": most often a server asking for a password none was given for.
+            return unavailable("The transcript database refused the connection: it asks for a password and none "
+                    + "was given, or for a way of logging in this server does not support.", failure);
+        }
         if (hasState(failure, "3D000")) {
             return unavailable("The transcript database named in the settings does not exist.", failure);
         }

@@ -1,12 +1,15 @@
 package dev.companion.store.postgres;
 
 import dev.companion.core.model.ConversationId;
+import dev.companion.core.model.TranscriptEntry;
+import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.port.ConversationCatalog;
 import dev.companion.core.port.StorageException;
 import dev.companion.core.port.StoredConversation;
 import dev.companion.core.port.TranscriptStore;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.output.MigrateResult;
 
 import java.io.IOException;
@@ -95,19 +98,43 @@ public final class PostgresConversationCatalog implements ConversationCatalog {
      */
     public Migration migrate() {
         try {
-            MigrateResult result = Flyway.configure(PostgresConversationCatalog.class.getClassLoader())
-                    .dataSource(database.dataSource())
-                    .locations(MIGRATIONS)
-                    .table(HISTORY_TABLE)
-                    .failOnMissingLocations(true)
-                    .ignoreMigrationPatterns("*:future")
-                    .load()
-                    .migrate();
+            MigrateResult result = flyway().migrate();
             String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
             return new Migration(result.migrationsExecuted, Optional.ofNullable(version));
         } catch (FlywayException e) {
             throw Failures.migrationFailed(e);
         }
+    }
+
+    /**
+     * Checks, without changing anything, that the database's Companion tables are those this release
+     * needs: for a server told not to migrate at start, so it refuses to start rather than fail on
+     * its first request. A database a newer release migrated further passes.
+     *
+     * @throws StorageException {@code store_schema_outdated} when a migration of this release has not
+     *                          been applied (run {@link #migrate()}), {@code store_unavailable} when
+     *                          the database cannot be reached
+     */
+    public void requireMigrated() {
+        MigrationInfo[] pending;
+        try {
+            pending = flyway().info().pending();
+        } catch (FlywayException e) {
+            throw Failures.migrationFailed(e);
+        }
+        if (pending.length > 0) {
+            throw Failures.schemaOutdated(null);
+        }
+    }
+
+    private Flyway flyway() {
+        return Flyway.configure(PostgresConversationCatalog.class.getClassLoader())
+                .dataSource(database.dataSource())
+                .locations(MIGRATIONS)
+                .table(HISTORY_TABLE)
+                .failOnMissingLocations(true)
+                .ignoreMigrationPatterns("*:future")
+                .load();
     }
 
     @Override
@@ -220,6 +247,22 @@ public final class PostgresConversationCatalog implements ConversationCatalog {
             transcripts.put(id, transcript);
         }
         return transcript;
+    }
+
+    /**
+     * Appends several entries to a conversation's transcript in one transaction: all are stored, or
+     * (on a failure) none. For moving a transcript in (the journal's import), where one statement
+     * and one commit per item would be slow.
+     *
+     * @throws IllegalArgumentException when there is no such conversation
+     */
+    public List<TranscriptItem> appendAll(ConversationId id, List<TranscriptEntry> entries) {
+        Objects.requireNonNull(entries, "entries");
+        PostgresTranscriptStore transcript;
+        synchronized (this) {
+            transcript = (PostgresTranscriptStore) transcript(id);
+        }
+        return transcript.appendAll(entries);
     }
 
     /** Titles and item words, case ignored, in SQL ({@code ILIKE}, with {@code %}, {@code _} and {@code \} taken literally). */

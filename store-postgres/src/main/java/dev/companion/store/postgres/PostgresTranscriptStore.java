@@ -191,6 +191,27 @@ final class PostgresTranscriptStore implements TranscriptStore {
         }
     }
 
+    /** Appends the entries in one transaction, in order: all or none. Entries of replies end their progress, as {@link #append} does. */
+    List<TranscriptItem> appendAll(List<TranscriptEntry> entries) {
+        ensureOpen();
+        if (entries.isEmpty()) {
+            return List.of();
+        }
+        List<TranscriptEntry> storable = entries.stream().map(Storable::entry).toList();
+        synchronized (progressLock) {
+            List<TranscriptItem> items = database.transaction(connection -> {
+                List<TranscriptItem> appended = new ArrayList<>(storable.size());
+                for (TranscriptEntry entry : storable) {
+                    appended.add(insert(connection, entry));
+                }
+                return appended;
+            });
+            storable.stream().filter(entry -> entry.role() == Role.ASSISTANT)
+                    .forEach(entry -> progress.remove(entry.turnId()));
+            return List.copyOf(items);
+        }
+    }
+
     private TranscriptItem insert(Connection connection, TranscriptEntry entry) throws SQLException {
         try (PreparedStatement append = connection.prepareStatement(APPEND)) {
             int at = 1;

@@ -40,10 +40,10 @@ import java.util.stream.Stream;
  * <p>Logins over TCP need a password (SCRAM), so the store's password path is the one tested. The
  * unix socket, in the temporary directory, trusts local logins; nothing here uses it.
  */
-final class PostgresCluster {
+public final class PostgresCluster {
 
-    static final String SUPERUSER = "companion";
-    static final String PASSWORD = "fixture-only-password-7f3a";
+    public static final String SUPERUSER = "companion";
+    public static final String PASSWORD = "fixture-only-password-7f3a";
     private static final Duration READY_DEADLINE = Duration.ofSeconds(60);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
     private static final Duration COMMAND_DEADLINE = Duration.ofSeconds(120);
@@ -67,7 +67,7 @@ final class PostgresCluster {
     }
 
     /** The cluster of this JVM, made and started on the first call. */
-    static synchronized PostgresCluster shared() {
+    public static synchronized PostgresCluster shared() {
         if (shared == null) {
             long began = System.nanoTime();
             PostgresCluster cluster = create();
@@ -81,7 +81,7 @@ final class PostgresCluster {
         return shared;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -112,7 +112,7 @@ final class PostgresCluster {
     }
 
     /** Starts the server (on a fresh free port the first time, the same port after {@link #stop()}) and waits until it answers. */
-    synchronized void start() {
+    public synchronized void start() {
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             if (port == 0 || attempt > 0) {
@@ -136,7 +136,7 @@ final class PostgresCluster {
     }
 
     /** Stops the server cleanly (fast shutdown: open connections are cut), keeping its data. */
-    synchronized void stop() {
+    public synchronized void stop() {
         run(List.of(binaries.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop"));
     }
 
@@ -168,7 +168,7 @@ final class PostgresCluster {
         }
     }
 
-    String serverLog() {
+    public String serverLog() {
         try {
             Path log = directory.resolve("server.log");
             if (!Files.exists(log)) {

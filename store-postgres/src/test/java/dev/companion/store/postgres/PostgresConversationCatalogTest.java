@@ -42,6 +42,9 @@ class PostgresConversationCatalogTest {
     @RegisterExtension
     static final PostgresDatabase NOT_MIGRATED = PostgresDatabase.empty();
 
+    @RegisterExtension
+    static final PostgresDatabase NEVER_MIGRATED = PostgresDatabase.empty();
+
     private static final Instant T0 = Instant.parse("2025-03-01T10:15:30.123456789Z");
     private static final AtomicInteger IDS = new AtomicInteger();
 
@@ -300,6 +303,56 @@ class PostgresConversationCatalogTest {
             assertThat(catalog.migrate()).isEqualTo(new PostgresConversationCatalog.Migration(0, Optional.of("1")));
 
             assertThat(catalog.conversations()).isEmpty();
+        }
+    }
+
+    @Test
+    void require_migrated_refuses_a_database_with_a_migration_pending_and_changes_nothing() throws SQLException {
+        try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(NEVER_MIGRATED.settings())) {
+            assertThatExceptionOfType(StorageException.class).isThrownBy(catalog::requireMigrated)
+                    .satisfies(e -> assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.STORE_SCHEMA_OUTDATED));
+        }
+        try (Connection connection = NEVER_MIGRATED.connect();
+             ResultSet tables = connection.getMetaData().getTables(null, "public", "%", new String[] {"TABLE"})) {
+            assertThat(tables.next()).as("no table was made").isFalse();
+        }
+        try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(DATABASE.settings())) {
+            catalog.requireMigrated();
+        }
+    }
+
+    // --- moving a transcript in ---------------------------------------------------------------
+
+    @Test
+    void append_all_stores_the_entries_in_order_in_one_go_and_ends_their_replies_progress() throws SQLException {
+        ConversationId id = freshId();
+        try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(DATABASE.settings())) {
+            catalog.create(id, Optional.empty(), T0);
+            TranscriptStore transcript = catalog.transcript(id);
+            transcript.append(user("first"));
+            transcript.recordReplyProgress(new TurnId("turn-2"), "half a rep");
+
+            List<TranscriptItem> appended = catalog.appendAll(id, List.of(
+                    new TranscriptEntry(Role.USER, "second", T0.plusSeconds(1), "cli", ItemStatus.ACCEPTED,
+                            new TurnId("turn-2")),
+                    new TranscriptEntry(Role.ASSISTANT, "the reply\0", T0.plusSeconds(2), "offline",
+                            ItemStatus.SUPERSEDED, new TurnId("turn-2"))));
+
+            assertThat(appended).extracting(TranscriptItem::sequence).containsExactly(1L, 2L);
+            assertThat(appended.get(1).content()).isEqualTo("the reply\uFFFD");
+            assertThat(transcript.read(1, 10)).containsExactlyElementsOf(appended);
+            assertThat(catalog.appendAll(id, List.of())).isEmpty();
+            assertThatExceptionOfType(IllegalArgumentException.class)
+                    .isThrownBy(() -> catalog.appendAll(freshId(), List.of(user("nowhere"))));
+        }
+        try (Connection connection = DATABASE.connect();
+             PreparedStatement progress = connection.prepareStatement(
+                     "SELECT count(*) FROM reply_progress WHERE conversation_id = ?")) {
+            progress.setString(1, id.value());
+            try (ResultSet count = progress.executeQuery()) {
+                count.next();
+                assertThat(count.getLong(1)).isZero();
+            }
         }
     }
 }

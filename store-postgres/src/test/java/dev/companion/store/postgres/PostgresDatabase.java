@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * static field with {@code @RegisterExtension}; it creates the database before the class's tests and
  * leaves it to the cluster's end. With {@link #migrated()} it also applies the store's migrations.
  */
-final class PostgresDatabase implements BeforeAllCallback {
+public final class PostgresDatabase implements BeforeAllCallback {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
@@ -31,11 +31,11 @@ final class PostgresDatabase implements BeforeAllCallback {
         this.migrate = migrate;
     }
 
-    static PostgresDatabase migrated() {
+    public static PostgresDatabase migrated() {
         return new PostgresDatabase(true);
     }
 
-    static PostgresDatabase empty() {
+    public static PostgresDatabase empty() {
         return new PostgresDatabase(false);
     }
 
@@ -54,23 +54,31 @@ final class PostgresDatabase implements BeforeAllCallback {
         }
     }
 
-    PostgresCluster cluster() {
+    public PostgresCluster cluster() {
         return cluster;
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
     /** Settings for this database, as a server would have them (a short connect timeout keeps outage tests quick). */
-    Settings settings() {
+    public Settings settings() {
         return Settings.of("127.0.0.1", cluster.port(), name, PostgresCluster.SUPERUSER)
                 .withPassword(Password.of(PostgresCluster.PASSWORD))
                 .withConnectTimeout(Duration.ofSeconds(2));
     }
 
+    /**
+     * This database as a person names it to {@code --store}: {@code postgresql://127.0.0.1:PORT/NAME?user=USER},
+     * no password in it (that goes in {@code PGPASSWORD} or a file: {@link PostgresCluster#PASSWORD}).
+     */
+    public String url() {
+        return "postgresql://127.0.0.1:" + cluster.port() + "/" + name + "?user=" + PostgresCluster.SUPERUSER;
+    }
+
     /** A plain connection to this database, for fixtures and for looking at what the store wrote. */
-    Connection connect() throws SQLException {
+    public Connection connect() throws SQLException {
         return connect(name);
     }
 
@@ -82,7 +90,7 @@ final class PostgresDatabase implements BeforeAllCallback {
     }
 
     /** Runs one statement of fixture SQL on this database. */
-    void execute(String sql) throws SQLException {
+    public void execute(String sql) throws SQLException {
         try (Connection connection = connect(); Statement statement = connection.createStatement()) {
             statement.execute(sql);
         }

@@ -67,6 +67,15 @@ class PostgresOutageTest {
     }
 
     @Test
+    void no_password_for_a_database_that_asks_for_one_says_so() {
+        Settings settings = Settings.of("127.0.0.1", DATABASE.cluster().port(), DATABASE.name(), PostgresCluster.SUPERUSER)
+                .withConnectTimeout(Duration.ofSeconds(2));
+
+        assertUnavailable(() -> PostgresConversationCatalog.open(settings), "asks for a password and none was given",
+                DATABASE.cluster().port());
+    }
+
+    @Test
     void a_database_that_does_not_exist_is_store_unavailable_without_its_name() {
         Settings settings = Settings.of("127.0.0.1", DATABASE.cluster().port(), "no_such_database_9d2", PostgresCluster.SUPERUSER)
                 .withPassword(Password.of(PostgresCluster.PASSWORD));

@@ -352,7 +352,7 @@ class StoreCommandLineTest {
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("Examples:").contains("  companion store").contains("--store")
-                .contains("6   unavailable").contains("8   outdated");
+                .contains("6   unavailable").contains("8   ended early").contains("9   outdated");
     }
 
     @Test

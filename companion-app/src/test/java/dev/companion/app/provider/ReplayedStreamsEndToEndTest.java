@@ -36,7 +36,7 @@ class ReplayedStreamsEndToEndTest {
     private FakeProvider provider;
 
     @AfterEach
-    void stop() {
+    void stop() throws java.io.IOException {
         if (provider != null) {
             provider.close();
         }

@@ -8,15 +8,10 @@ import dev.companion.core.port.StoredConversation;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -55,9 +50,6 @@ final class CatalogueLog implements AutoCloseable {
     private static final byte[] MAGIC = "CMPNCTLG".getBytes(StandardCharsets.US_ASCII);
     /** A catalogue record is small: a longer length is damage. */
     private static final int MAX_BODY = 64 * 1024;
-    private static final DateTimeFormatter BROKEN_STAMP =
-            DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
-
     private final JournalFile file;
     private final Map<ConversationId, StoredConversation> live = new LinkedHashMap<>();
     /** Every id a record names; those not live were deleted last. */
@@ -119,15 +111,15 @@ final class CatalogueLog implements AutoCloseable {
 
     void created(StoredConversation conversation) {
         ConversationId id = conversation.id();
-        byte[] title = conversation.title().map(CatalogueLog::utf8).orElse(new byte[0]);
-        byte[] idBytes = utf8(id.value());
+        byte[] title = conversation.title().map(JournalFormat::utf8).orElse(new byte[0]);
+        byte[] idBytes = JournalFormat.utf8(id.value());
         ByteBuffer body = ByteBuffer.allocate(1 + 4 + idBytes.length + 8 + 4 + 1 + 4 + title.length);
         body.put(CREATED);
-        putString(body, idBytes);
+        JournalFormat.putString(body, idBytes);
         body.putLong(conversation.createdAt().getEpochSecond()).putInt(conversation.createdAt().getNano());
         body.put((byte) (conversation.title().isPresent() ? 1 : 0));
         if (conversation.title().isPresent()) {
-            putString(body, title);
+            JournalFormat.putString(body, title);
         }
         append(Arrays.copyOf(body.array(), body.position()));
         live.put(id, conversation);
@@ -135,21 +127,21 @@ final class CatalogueLog implements AutoCloseable {
     }
 
     void retitled(ConversationId id, String title) {
-        byte[] idBytes = utf8(id.value());
-        byte[] titleBytes = utf8(title);
+        byte[] idBytes = JournalFormat.utf8(id.value());
+        byte[] titleBytes = JournalFormat.utf8(title);
         ByteBuffer body = ByteBuffer.allocate(1 + 8 + idBytes.length + titleBytes.length);
         body.put(RETITLED);
-        putString(body, idBytes);
-        putString(body, titleBytes);
+        JournalFormat.putString(body, idBytes);
+        JournalFormat.putString(body, titleBytes);
         append(body.array());
         live.put(id, live.get(id).titled(title));
     }
 
     void deleted(ConversationId id) {
-        byte[] idBytes = utf8(id.value());
+        byte[] idBytes = JournalFormat.utf8(id.value());
         ByteBuffer body = ByteBuffer.allocate(1 + 4 + idBytes.length);
         body.put(DELETED);
-        putString(body, idBytes);
+        JournalFormat.putString(body, idBytes);
         append(body.array());
         live.remove(id);
     }
@@ -257,7 +249,7 @@ final class CatalogueLog implements AutoCloseable {
         byte type = in.get();
         ConversationId id;
         try {
-            String value = getString(in);
+            String value = JournalFormat.getString(in);
             if (!ConversationId.isWellFormed(value)) {
                 throw JournalCorruptedException.catalogue(frame.offset(), "names a malformed conversation id");
             }
@@ -269,7 +261,7 @@ final class CatalogueLog implements AutoCloseable {
                     if (hasTitle != 0 && hasTitle != 1) {
                         throw new IllegalArgumentException("not a flag");
                     }
-                    Optional<String> title = hasTitle == 1 ? Optional.of(getString(in)) : Optional.empty();
+                    Optional<String> title = hasTitle == 1 ? Optional.of(JournalFormat.getString(in)) : Optional.empty();
                     if (live.containsKey(id)) {
                         throw JournalCorruptedException.catalogue(frame.offset(),
                                 "creates conversation " + id + ", which exists");
@@ -278,7 +270,7 @@ final class CatalogueLog implements AutoCloseable {
                     named.add(id);
                 }
                 case RETITLED -> {
-                    String title = getString(in);
+                    String title = JournalFormat.getString(in);
                     StoredConversation was = live.get(id);
                     if (was == null) {
                         throw JournalCorruptedException.catalogue(frame.offset(),
@@ -329,22 +321,7 @@ final class CatalogueLog implements AutoCloseable {
             }
         }
         bytes.flip();
-        String stamp = BROKEN_STAMP.format(clock.instant());
-        for (int attempt = 0; ; attempt++) {
-            String name = FILE + "." + stamp + (attempt == 0 ? "" : "-" + attempt) + ".broken";
-            Path path = directory.resolve(name);
-            try (FileChannel out = FileChannel.open(path,
-                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), DataDirectory.ownerOnlyFile(path))) {
-                while (bytes.hasRemaining()) {
-                    out.write(bytes);
-                }
-                out.force(true);
-                DataDirectory.forceEntries(directory);
-                return name;
-            } catch (FileAlreadyExistsException taken) {
-                // two repairs in the same millisecond: take the next name
-            }
-        }
+        return DataDirectory.keepBroken(directory, FILE, clock.instant(), bytes);
     }
 
     private byte[] readHead(long size) throws IOException {
@@ -398,21 +375,4 @@ final class CatalogueLog implements AutoCloseable {
         return header.getInt(8) == VERSION ? HeaderCheck.VALID : HeaderCheck.NEWER_VERSION;
     }
 
-    private static void putString(ByteBuffer body, byte[] bytes) {
-        body.putInt(bytes.length).put(bytes);
-    }
-
-    private static String getString(ByteBuffer in) {
-        int length = in.getInt();
-        if (length < 0 || length > in.remaining()) {
-            throw new IllegalArgumentException("string length out of range");
-        }
-        byte[] bytes = new byte[length];
-        in.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
 }

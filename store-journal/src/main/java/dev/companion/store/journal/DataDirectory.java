@@ -190,4 +190,41 @@ final class DataDirectory {
             HELD.remove(key);
         }
     }
+
+    private static final java.time.format.DateTimeFormatter BROKEN_STAMP =
+            java.time.format.DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
+    /**
+     * Keeps bytes cut from a damaged file beside it, as {@code <file>.<time>.broken}, forced to disk
+     * before the cut is made; returns the new file's base name (a diagnostic names no path).
+     */
+    static String keepBroken(Path directory, String fileName, java.time.Instant at, java.nio.ByteBuffer bytes)
+            throws IOException {
+        String stamp = BROKEN_STAMP.format(at);
+        for (int attempt = 0; ; attempt++) {
+            String name = fileName + "." + stamp + (attempt == 0 ? "" : "-" + attempt) + ".broken";
+            Path path = directory.resolve(name);
+            try (FileChannel out = FileChannel.open(path,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnlyFile(path))) {
+                while (bytes.hasRemaining()) {
+                    out.write(bytes);
+                }
+                out.force(true);
+                forceEntries(directory);
+                return name;
+            } catch (FileAlreadyExistsException taken) {
+                // two repairs in the same millisecond: take the next name
+            }
+        }
+    }
+
+    /** Creates the directory if need be and takes its lock, or refuses: another process holds it. */
+    static Lock createAndLock(Path directory) throws IOException {
+        create(directory);
+        Lock held = lock(directory);
+        if (held == null) {
+            throw new DataDirectoryLockedException();
+        }
+        return held;
+    }
 }

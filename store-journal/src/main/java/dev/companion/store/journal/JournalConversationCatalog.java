@@ -159,13 +159,9 @@ public final class JournalConversationCatalog implements ConversationCatalog {
         Objects.requireNonNull(options, "options");
         DataDirectory.Lock held;
         try {
-            DataDirectory.create(dataDirectory);
-            held = DataDirectory.lock(dataDirectory);
+            held = DataDirectory.createAndLock(dataDirectory);
         } catch (IOException e) {
             throw openFailed(e);
-        }
-        if (held == null) {
-            throw new DataDirectoryLockedException();
         }
         CatalogueLog log = null;
         ScheduledExecutorService syncer = null;

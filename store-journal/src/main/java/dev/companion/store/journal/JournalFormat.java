@@ -433,11 +433,11 @@ final class JournalFormat {
         }
     }
 
-    private static void putString(ByteBuffer body, byte[] bytes) {
+    static void putString(ByteBuffer body, byte[] bytes) {
         body.putInt(bytes.length).put(bytes);
     }
 
-    private static String getString(ByteBuffer in) {
+    static String getString(ByteBuffer in) {
         int length = in.getInt();
         if (length < 0 || length > in.remaining()) {
             throw new IllegalArgumentException("string length out of range");
@@ -447,7 +447,7 @@ final class JournalFormat {
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    private static byte[] utf8(String text) {
+    static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 

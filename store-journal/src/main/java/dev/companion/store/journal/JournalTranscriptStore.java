@@ -15,13 +15,8 @@ import dev.companion.store.journal.JournalConversationCatalog.Verification;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -76,9 +71,6 @@ final class JournalTranscriptStore implements TranscriptStore {
 
     /** Buffered progress is written (not forced) once this many characters wait, so memory stays small. */
     private static final int PROGRESS_WRITE_CHARS = 4096;
-
-    private static final DateTimeFormatter BROKEN_STAMP =
-            DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private final Path directory;
     private final String journalName;
@@ -148,13 +140,9 @@ final class JournalTranscriptStore implements TranscriptStore {
         Objects.requireNonNull(options, "options");
         DataDirectory.Lock held;
         try {
-            DataDirectory.create(directory);
-            held = DataDirectory.lock(directory);
+            held = DataDirectory.createAndLock(directory);
         } catch (IOException e) {
             throw openFailed(e);
-        }
-        if (held == null) {
-            throw new DataDirectoryLockedException();
         }
         try {
             return open(directory, JOURNAL_FILE, options, files, held, null);
@@ -279,22 +267,7 @@ final class JournalTranscriptStore implements TranscriptStore {
             at = from + bytes.position();
         }
         bytes.flip();
-        String stamp = BROKEN_STAMP.format(options.clock().instant());
-        for (int attempt = 0; ; attempt++) {
-            String name = journalName + "." + stamp + (attempt == 0 ? "" : "-" + attempt) + ".broken";
-            Path path = directory.resolve(name);
-            try (FileChannel out = FileChannel.open(path,
-                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), DataDirectory.ownerOnlyFile(path))) {
-                while (bytes.hasRemaining()) {
-                    out.write(bytes);
-                }
-                out.force(true);
-                DataDirectory.forceEntries(directory);
-                return name;
-            } catch (FileAlreadyExistsException taken) {
-                // two repairs in the same millisecond: take the next name
-            }
-        }
+        return DataDirectory.keepBroken(directory, journalName, options.clock().instant(), bytes);
     }
 
     private void rewriteIndex(JournalRecovery.Plan plan) throws IOException {

@@ -81,6 +81,9 @@ final class CompanionWorker implements Companion {
     interface Host {
         /** A user message was stored; the first one names an untitled conversation. */
         void userMessageStored(ConversationId conversation, TranscriptItem item);
+
+        /** Notes about the store as a whole (a repaired catalogue, a directory others can write), shown in every status. */
+        List<Diagnostic> storeDiagnostics();
     }
 
     private final ConversationId conversation;
@@ -113,19 +116,6 @@ final class CompanionWorker implements Companion {
 
     CompanionState currentState() {
         return running == null ? CompanionState.READY : CompanionState.BUSY;
-    }
-
-    Optional<TurnId> runningTurn() {
-        return Optional.ofNullable(running).map(turn -> turn.id);
-    }
-
-    long size() {
-        return store.size();
-    }
-
-    Optional<TranscriptItem> newestItem() {
-        long size = store.size();
-        return size == 0 ? Optional.empty() : store.read(size - 1, 1).stream().findFirst();
     }
 
     // ---- send, regenerate, edit ------------------------------------------------------------
@@ -175,9 +165,7 @@ final class CompanionWorker implements Companion {
         Turn started;
         transitions.lock();
         try {
-            if (deleted) {
-                throw new ConversationNotFoundException(conversation);
-            }
+            checkNotDeleted();
             RunningTurn current = running;
             if (current != null) {
                 return new SendResult.Busy(current.id, List.of(Diagnostic.warning(DiagnosticCode.COMPANION_BUSY,
@@ -520,6 +508,7 @@ final class CompanionWorker implements Companion {
             limitation = Optional.of(prompts.text(PromptNames.OFFLINE_LIMITATION));
             diagnostics.add(Diagnostic.warning(DiagnosticCode.PROVIDER_OFFLINE, prompts.text(PromptNames.OFFLINE_NOTICE)));
         }
+        diagnostics.addAll(host.storeDiagnostics());
         diagnostics.addAll(store.diagnostics());
         CompanionState state = current == null ? CompanionState.READY : CompanionState.BUSY;
         Profile profile = hosting.profile();

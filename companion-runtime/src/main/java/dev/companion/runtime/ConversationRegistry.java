@@ -296,8 +296,8 @@ final class ConversationRegistry implements Conversations, Worker, CompanionWork
                 AuthorityPolicy.CONVERSATION_ONLY);
     }
 
-    /** Every diagnostic of the store as a whole (its conversations' transcripts report their own). */
-    List<Diagnostic> diagnostics() {
+    @Override
+    public List<Diagnostic> storeDiagnostics() {
         return catalog.diagnostics();
     }
 

@@ -400,4 +400,26 @@ class ConversationsTest {
             assertThat(e.name()).doesNotStartWith("conversation_");
         });
     }
+
+    @Test
+    void the_stores_own_notes_show_in_the_status_of_every_conversation() {
+        Diagnostic note = Diagnostic.warning(DiagnosticCode.DATA_DIRECTORY_PERMISSIVE, "Others can write here.");
+        InMemoryConversationCatalog memory = new InMemoryConversationCatalog();
+        dev.companion.core.port.ConversationCatalog noting = new dev.companion.core.port.ConversationCatalog() {
+            @Override public List<dev.companion.core.port.StoredConversation> conversations() { return memory.conversations(); }
+            @Override public Optional<dev.companion.core.port.StoredConversation> find(ConversationId id) { return memory.find(id); }
+            @Override public dev.companion.core.port.StoredConversation create(ConversationId id, Optional<String> title,
+                                                                                java.time.Instant at) { return memory.create(id, title, at); }
+            @Override public dev.companion.core.port.StoredConversation retitle(ConversationId id, String title) { return memory.retitle(id, title); }
+            @Override public void delete(ConversationId id) { memory.delete(id); }
+            @Override public dev.companion.core.port.TranscriptStore transcript(ConversationId id) { return memory.transcript(id); }
+            @Override public List<Diagnostic> diagnostics() { return List.of(note); }
+            @Override public void close() { memory.close(); }
+        };
+        runtime = CompanionRuntime.builder().prompts(new ClasspathPromptCatalog()).model(model).catalog(noting).build();
+        conversations = runtime.conversations();
+
+        assertThat(runtime.companion().status().diagnostics()).contains(note);
+        assertThat(fresh().status().diagnostics()).contains(note);
+    }
 }

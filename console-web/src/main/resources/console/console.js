@@ -6,21 +6,29 @@
 // (start, afterSend, refreshNow): an EventSource stream when the server says
 // transport.completion === "sse", otherwise polling.
 
+// The conversation shown is one of many: its routes are /api/conversations/{id}/…; one event stream
+// (/api/events) carries every conversation's turns and the list's news.
 const API = Object.freeze({
-  status: '/api/companion/status',
-  transcript: '/api/companion/transcript',
-  messages: '/api/companion/messages',
-  cancel: '/api/companion/cancel',
-  events: '/api/companion/events',
+  conversations: '/api/conversations',
+  events: '/api/events',
 });
 
+function conversationUrl(path = '') {
+  return `${API.conversations}/${encodeURIComponent(model.conversationId)}${path ? `/${path}` : ''}`;
+}
+
+const DEFAULT_CONVERSATION = 'default';
 const DRAFT_KEY = 'companion-console.draft';
+const CONVERSATION_KEY = 'companion-console.conversation';
 const PAGE_SIZE = 50;
+const LIST_PAGE_SIZE = 50;
 const POLL_BUSY_MS = 500;
 const POLL_IDLE_MS = 5000;
-const RENDER_THROTTLE_MS = 80;
+const RENDER_THROTTLE_MS = 50;
 const ANNOUNCE_REPLY_CHARS = 400;
 const DEFAULT_MAX_CHARS = 8000;
+const SEARCH_DELAY_MS = 200;
+const UNTITLED = 'New chat';
 
 // Item statuses that are worth a word next to the item; completed and accepted are the normal case,
 // and superseded items are folded away instead.
@@ -58,9 +66,26 @@ const TURN_END_EVENTS = Object.freeze({
 const $ = (id) => document.getElementById(id);
 
 const view = {
+  app: document.querySelector('.app'),
+  sidebar: $('sidebar'),
+  scrim: $('sidebar-scrim'),
+  menuToggle: $('menu-toggle'),
+  newChat: $('new-chat'),
+  search: $('search'),
+  conversationList: $('conversation-list'),
+  conversationListEmpty: $('conversation-list-empty'),
+  moreConversations: $('more-conversations'),
+  heading: $('conversation-heading'),
+  modelName: $('model-name'),
+  providerFlag: $('provider-flag'),
   stateBadge: $('state-badge'),
-  workerLabel: $('worker-label'),
   connection: $('connection'),
+  exportMenu: $('export-menu'),
+  exportMarkdown: $('export-markdown'),
+  exportJson: $('export-json'),
+  detailsToggle: $('details-toggle'),
+  details: $('details'),
+  detailsClose: $('details-close'),
   offlineNotice: $('offline-notice'),
   offlineText: $('offline-text'),
   scroller: $('transcript-scroll'),
@@ -68,7 +93,10 @@ const view = {
   transcriptInfo: $('transcript-info'),
   transcript: $('transcript'),
   transcriptEmpty: $('transcript-empty'),
+  jumpLatest: $('jump-latest'),
   composer: $('composer'),
+  editBanner: $('edit-banner'),
+  editCancel: $('edit-cancel'),
   message: $('message'),
   charCount: $('char-count'),
   outcome: $('outcome'),
@@ -82,6 +110,7 @@ const view = {
   statusAuthority: $('status-authority'),
   statusCapabilities: $('status-capabilities'),
   statusTurn: $('status-turn'),
+  statusConversation: $('status-conversation'),
   providerLive: $('provider-live'),
   providerKind: $('provider-kind'),
   providerModel: $('provider-model'),
@@ -89,17 +118,27 @@ const view = {
   providerReason: $('provider-reason'),
   transportKind: $('transport-kind'),
   transportCompletion: $('transport-completion'),
-  transportLimitation: $('transport-limitation'),
   diagnostics: $('diagnostics'),
   usageInput: $('usage-input'),
   usageOutput: $('usage-output'),
   usageReasoning: $('usage-reasoning'),
   usageScope: $('usage-scope'),
   diagnosticsEmpty: $('diagnostics-empty'),
+  dialog: $('dialog'),
+  dialogForm: $('dialog-form'),
+  dialogTitle: $('dialog-title'),
+  dialogText: $('dialog-text'),
+  dialogField: $('dialog-field'),
+  dialogInput: $('dialog-input'),
+  dialogCancel: $('dialog-cancel'),
+  dialogConfirm: $('dialog-confirm'),
   announcer: $('announcer'),
 };
 
 const model = {
+  conversationId: DEFAULT_CONVERSATION,
+  conversations: new Map(),  // id -> { conversation, li }, the chats listed
+  listCursor: null,          // next_cursor of the list's last page read
   status: null,
   state: 'unknown',
   maxChars: DEFAULT_MAX_CHARS,
@@ -111,6 +150,10 @@ const model = {
   awaitedTurn: null,         // the turn this tab sent, until its end is seen
   finishedTurns: new Set(),  // turns whose end was already shown (a cancel and its event both report it)
   sending: false,
+  editing: null,             // the user item being edited, while the composer edits it
+  reachable: true,           // whether the server answered the last request
+  lastUserSequence: null,    // the last user message (edit) and the last reply (regenerate), shown
+  lastReplySequence: null,
   statusDiagnostics: [],
   actionDiagnostics: new Map(), // source ('send', 'reply', 'cancel', …) -> its latest diagnostics
   updates: null,
@@ -209,6 +252,7 @@ function keepBottom(wasNearBottom) {
 // ---------------------------------------------------------------- model output rendering
 
 let purifierReady = false;
+let codeLanguages = [];
 
 function markdownAvailable() {
   const md = window.marked;
@@ -259,13 +303,41 @@ function preparePurifier() {
         const alt = token && token.text ? token.text : 'image';
         return `<em>[image: ${escapeHtml(alt)}]</em>`;
       },
+      // The sanitiser drops every class, so a code block's language is noted here, in document
+      // order, and given to the highlighter after sanitising (see highlightCode).
+      code(token) {
+        codeLanguages.push(token && typeof token.lang === 'string' ? token.lang.trim().split(/\s+/)[0].toLowerCase() : '');
+        return false;
+      },
     },
   });
   purifierReady = true;
 }
 
+function highlighterAvailable() {
+  const hljs = window.hljs;
+  return Boolean(hljs && typeof hljs.highlightElement === 'function' && typeof hljs.getLanguage === 'function');
+}
+
+/**
+ * Colours code blocks whose fence names a language highlight.js knows; others stay plain (guessing
+ * the language of every block costs more than it gives). The highlighter reads the code's text
+ * and writes escaped spans only.
+ */
+function highlightCode(container, languages) {
+  if (!highlighterAvailable()) return;
+  const blocks = container.querySelectorAll('pre > code');
+  blocks.forEach((code, i) => {
+    const language = languages[i];
+    if (!language || !/^[a-z0-9_+#.-]{1,32}$/.test(language) || !window.hljs.getLanguage(language)) return;
+    code.className = `language-${language}`;
+    window.hljs.highlightElement(code);
+  });
+}
+
 function decorateCodeBlocks(container) {
   for (const pre of container.querySelectorAll('pre')) {
+    if (pre.parentElement && pre.parentElement.classList.contains('code-block')) continue;
     const wrapper = document.createElement('div');
     wrapper.className = 'code-block';
     pre.replaceWith(wrapper);
@@ -273,18 +345,38 @@ function decorateCodeBlocks(container) {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'btn copy';
-    button.textContent = 'Copy';
-    button.setAttribute('aria-label', 'Copy code to the clipboard');
+    setButtonLabel(button, 'Copy', ' code');
     wrapper.append(button);
   }
 }
 
+/** A button whose accessible name starts with its visible word, e.g. "Copy" read as "Copy code". */
+function setButtonLabel(button, visible, hiddenRest = '') {
+  const word = document.createElement('span');
+  word.className = 'button-word';
+  word.textContent = visible;
+  const rest = document.createElement('span');
+  rest.className = 'visually-hidden';
+  rest.textContent = hiddenRest;
+  button.replaceChildren(word, ...(hiddenRest ? [rest] : []));
+}
+
+/** Markdown to a sanitised DOM fragment, code highlighted; null when the libraries are missing. */
+function markdownFragment(text) {
+  if (!markdownAvailable()) return null;
+  preparePurifier();
+  codeLanguages = [];
+  const html = window.marked.parse(String(text ?? ''), { async: false });
+  const languages = codeLanguages;
+  const fragment = window.DOMPurify.sanitize(html, PURIFY_CONFIG);
+  highlightCode(fragment, languages);
+  return fragment;
+}
+
 /** The one place model output becomes DOM. */
 function renderModelText(el, text) {
-  if (markdownAvailable()) {
-    preparePurifier();
-    const html = window.marked.parse(String(text ?? ''), { async: false });
-    const fragment = window.DOMPurify.sanitize(html, PURIFY_CONFIG);
+  const fragment = markdownFragment(text);
+  if (fragment) {
     el.classList.remove('plain-text');
     el.classList.add('markdown');
     el.replaceChildren(fragment);
@@ -296,32 +388,112 @@ function renderModelText(el, text) {
   }
 }
 
+/**
+ * A streaming reply rendered as it grows, without parsing the whole reply again for each piece:
+ * the text is cut at block boundaries (a blank line outside a code fence); every block before the
+ * last boundary is parsed once, appended, and never touched again; only the block still being
+ * written is parsed again. The stored reply replaces all of it once, when the turn ends.
+ */
+function createIncrementalRenderer(el) {
+  const frozen = document.createElement('div');
+  frozen.className = 'stream-done';
+  const tail = document.createElement('div');
+  tail.className = 'stream-tail';
+  let frozenUpTo = 0;      // text before this index is rendered in `frozen` for good
+  let scannedUpTo = 0;     // lines before this index were scanned for fences and boundaries
+  let inFence = null;      // the fence that opened the current code block, or null
+  let boundary = 0;        // the latest safe cut found
+  let renderedTail = null;
+  const useMarkdown = markdownAvailable();
+  el.classList.add(useMarkdown ? 'markdown' : 'plain-text');
+  el.replaceChildren(frozen, tail);
+
+  function scan(text) {
+    // Only whole lines are scanned; the last, unfinished one waits for its newline.
+    let lineStart = scannedUpTo;
+    for (;;) {
+      const newline = text.indexOf('\n', lineStart);
+      if (newline < 0) break;
+      const line = text.slice(lineStart, newline);
+      const fence = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+      if (fence) {
+        if (inFence === null) inFence = fence[1];
+        else if (fence[1][0] === inFence[0] && fence[1].length >= inFence.length && line.trim() === fence[1]) inFence = null;
+      } else if (inFence === null && line.trim() === '') {
+        boundary = newline + 1;
+      }
+      lineStart = newline + 1;
+    }
+    scannedUpTo = lineStart;
+  }
+
+  function renderInto(container, text) {
+    if (!useMarkdown) {
+      container.textContent = text;
+      return;
+    }
+    const fragment = markdownFragment(text);
+    container.replaceChildren(fragment);
+    decorateCodeBlocks(container);
+  }
+
+  return {
+    update(text) {
+      scan(text);
+      if (boundary > frozenUpTo) {
+        const block = document.createElement('div');
+        block.className = 'stream-block';
+        renderInto(block, text.slice(frozenUpTo, boundary));
+        frozen.append(block);
+        frozenUpTo = boundary;
+        renderedTail = null;
+      }
+      const rest = text.slice(frozenUpTo);
+      if (rest !== renderedTail) {
+        renderInto(tail, rest);
+        renderedTail = rest;
+      }
+    },
+  };
+}
+
 function renderUserText(el, text) {
   el.classList.add('plain-text');
   el.textContent = String(text ?? '');
 }
 
-// Copy buttons: a code block's copies its code; a reply's copies the reply's own words as stored
-// (its Markdown), never its reasoning, its ending note or its token counts.
+// The buttons inside the transcript: a code block's Copy copies its code; a message's Copy copies
+// its words as stored (a reply's Markdown), never its reasoning, its ending note or its token
+// counts; Regenerate, Retry and Edit act on the last exchange.
 view.transcript.addEventListener('click', async (event) => {
-  const button = event.target.closest('button.copy, button.copy-reply');
-  if (!button) return;
+  const button = event.target.closest('button');
+  if (!button || !view.transcript.contains(button)) return;
+  const li = button.closest('li[data-sequence]');
+  const shown = li ? model.items.get(Number(li.dataset.sequence)) : null;
+  if (button.classList.contains('regenerate') || button.classList.contains('retry')) {
+    regenerate();
+    return;
+  }
+  if (button.classList.contains('edit')) {
+    if (shown) startEditing(shown.item);
+    return;
+  }
+  if (!button.classList.contains('copy') && !button.classList.contains('copy-reply')) return;
   let text = '';
   if (button.classList.contains('copy-reply')) {
-    const li = button.closest('li[data-sequence]');
-    const shown = li ? model.items.get(Number(li.dataset.sequence)) : null;
     text = shown ? String(shown.item.content ?? '') : '';
   } else {
     const code = button.parentElement.querySelector('pre');
     text = code ? code.textContent : '';
   }
+  const word = button.querySelector('.button-word') || button;
   try {
     await navigator.clipboard.writeText(text);
-    button.textContent = 'Copied';
+    word.textContent = 'Copied';
   } catch (e) {
-    button.textContent = 'Copy failed';
+    word.textContent = 'Copy failed';
   }
-  window.setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+  window.setTimeout(() => { word.textContent = 'Copy'; }, 1500);
 });
 
 // ---------------------------------------------------------------- transcript
@@ -406,9 +578,6 @@ function fillItem(li, item) {
     time.title = item.created_at;
     time.textContent = Number.isNaN(at.getTime()) ? item.created_at : at.toLocaleTimeString();
   }
-  const source = document.createElement('span');
-  source.className = 'item-source';
-  source.textContent = item.source ? `via ${words(item.source)}` : '';
   const status = document.createElement('span');
   status.className = 'item-status';
   if (NOTABLE_ITEM_STATUS.has(item.status) || streaming || superseded) {
@@ -416,7 +585,7 @@ function fillItem(li, item) {
     setBadge(badge, item.status);
     status.append(badge);
   }
-  head.append(role, time, source, status);
+  head.append(role, time, status);
   const parts = [head];
 
   if (assistant && typeof item.reasoning === 'string' && item.reasoning !== '') {
@@ -437,10 +606,10 @@ function fillItem(li, item) {
     parts.push(note);
   }
 
-  if (assistant && !streaming) {
+  if (!streaming) {
     const foot = document.createElement('div');
     foot.className = 'item-foot';
-    const usage = formatUsage(item.usage);
+    const usage = assistant ? formatUsage(item.usage) : '';
     if (usage) {
       const line = document.createElement('span');
       line.className = 'item-usage';
@@ -448,12 +617,15 @@ function fillItem(li, item) {
       foot.append(line);
     }
     if (item.content) {
-      const copy = document.createElement('button');
-      copy.type = 'button';
-      copy.className = 'btn copy-reply';
-      copy.textContent = 'Copy';
-      copy.setAttribute('aria-label', 'Copy the reply to the clipboard');
-      foot.append(copy);
+      foot.append(actionButton(assistant ? 'copy-reply' : 'copy-reply copy-message', 'Copy', assistant ? ' reply' : ' message'));
+    }
+    if (!superseded && assistant && item.sequence === model.lastReplySequence) {
+      // A reply that did not simply finish offers to try again; one that did, another answer.
+      if (NOTABLE_ITEM_STATUS.has(item.status)) foot.prepend(actionButton('retry btn-primary', 'Retry', ' this reply'));
+      else foot.append(actionButton('regenerate', 'Regenerate', ' reply'));
+    }
+    if (!superseded && !assistant && item.sequence === model.lastUserSequence) {
+      foot.append(actionButton('edit', 'Edit', ' message'));
     }
     if (foot.childElementCount) parts.push(foot);
   }
@@ -473,6 +645,14 @@ function fillItem(li, item) {
   }
 }
 
+function actionButton(kind, word, hiddenRest) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = `btn item-action ${kind}`;
+  setButtonLabel(button, word, hiddenRest);
+  return button;
+}
+
 function sameItem(a, b) {
   return a.content === b.content && a.status === b.status && a.created_at === b.created_at && a.role === b.role
     && (a.reasoning ?? null) === (b.reasoning ?? null) && (a.reasoning_ms ?? null) === (b.reasoning_ms ?? null)
@@ -480,7 +660,8 @@ function sameItem(a, b) {
     && JSON.stringify(a.diagnostics ?? []) === JSON.stringify(b.diagnostics ?? []);
 }
 
-function upsertItem(item) {
+/** Shows a stored item (new or changed); `batch` leaves the counts and the last-exchange buttons to the caller. */
+function upsertItem(item, { batch = false } = {}) {
   if (!item || typeof item.sequence !== 'number') return;
   if (model.pending && item.role !== 'user' && item.turn_id === model.pending.turnId) {
     // While a turn streams, its bubble is the truth; when polling, the stored item replaces it.
@@ -492,6 +673,7 @@ function upsertItem(item) {
     if (!sameItem(existing.item, item)) {
       existing.item = item;
       fillItem(existing.li, item);
+      if (!batch) refreshLastActions();
     }
     return;
   }
@@ -505,14 +687,45 @@ function upsertItem(item) {
   model.items.set(item.sequence, { item, li });
   // Items that arrive by the stream make the transcript longer than the last page said.
   if (item.sequence + 1 > model.totalItems) model.totalItems = item.sequence + 1;
-  updateTranscriptMeta();
+  if (!batch) {
+    refreshLastActions();
+    updateTranscriptMeta();
+  }
+}
+
+/**
+ * Regenerate belongs to the last reply and Edit to the last user message (superseded ones aside):
+ * when either moves, the two bubbles concerned are built again.
+ */
+function refreshLastActions() {
+  let lastUser = null;
+  let lastReply = null;
+  for (const [sequence, { item }] of model.items) {
+    if (item.status === 'superseded') continue;
+    if (item.role === 'user') {
+      if (lastUser === null || sequence > lastUser) lastUser = sequence;
+    } else if (lastReply === null || sequence > lastReply) {
+      lastReply = sequence;
+    }
+  }
+  if (lastReply !== null && lastUser !== null && lastReply < lastUser) lastReply = null;
+  const before = [model.lastUserSequence, model.lastReplySequence];
+  model.lastUserSequence = lastUser;
+  model.lastReplySequence = lastReply;
+  for (const sequence of new Set([...before, lastUser, lastReply])) {
+    if (sequence === null) continue;
+    if ((before[0] === sequence) === (lastUser === sequence) && (before[1] === sequence) === (lastReply === sequence)) continue;
+    const shown = model.items.get(sequence);
+    if (shown) fillItem(shown.li, shown.item);
+  }
 }
 
 function applyPage(page, { older = false } = {}) {
   if (!page || !Array.isArray(page.items)) return;
   const wasNearBottom = nearBottom();
   const heightBefore = view.scroller.scrollHeight;
-  for (const item of page.items) upsertItem(item);
+  for (const item of page.items) upsertItem(item, { batch: true });
+  refreshLastActions();
   if (typeof page.total_items === 'number') model.totalItems = page.total_items;
   if (typeof page.start === 'number' && (model.oldestStart === null || page.start <= model.oldestStart)) {
     model.oldestStart = page.start;
@@ -549,19 +762,38 @@ function clearTranscript() {
 }
 
 async function refreshTranscript() {
-  const r = await requestJson('GET', `${API.transcript}?limit=${PAGE_SIZE}`);
-  if (r.ok) applyPage(r.body);
-  else if (!r.networkError) noteAction('transcript', diagnosticsOf(r.body));
+  const conversationId = model.conversationId;
+  const r = await requestJson('GET', `${conversationUrl('transcript')}?limit=${PAGE_SIZE}`);
+  if (conversationId !== model.conversationId) return r;
+  if (r.ok) {
+    const first = model.items.size === 0;
+    // How long the page takes to show once its data is here (User Timing, read by the tests).
+    const started = performance.now();
+    applyPage(r.body);
+    if (first) measure('console:open-page', started, { items: r.body.items ? r.body.items.length : 0 });
+  } else if (r.httpStatus === 404) {
+    conversationGone(conversationId);
+  } else if (!r.networkError) {
+    noteAction('transcript', diagnosticsOf(r.body));
+  }
   return r;
 }
 
+let loadingOlder = false;
+
 async function loadOlder() {
-  if (model.olderStart === null) return;
+  if (model.olderStart === null || loadingOlder) return;
+  loadingOlder = true;
   view.loadOlder.disabled = true;
-  const r = await requestJson('GET', `${API.transcript}?start=${encodeURIComponent(model.olderStart)}&limit=${PAGE_SIZE}`);
+  const conversationId = model.conversationId;
+  const r = await requestJson('GET', `${conversationUrl('transcript')}?start=${encodeURIComponent(model.olderStart)}&limit=${PAGE_SIZE}`);
   view.loadOlder.disabled = false;
+  loadingOlder = false;
+  if (conversationId !== model.conversationId) return;
   if (r.ok) {
+    const started = performance.now();
     applyPage(r.body, { older: true });
+    measure('console:older-page', started, { items: r.body.items ? r.body.items.length : 0 });
     announce(`Loaded older items. ${view.transcriptInfo.textContent}`);
   } else {
     noteAction('transcript', diagnosticsOf(r.body));
@@ -607,6 +839,7 @@ function startPending(turnId) {
   // a turn already shown as ended never gets a streaming bubble again.
   if (model.finishedTurns.has(turnId)) return null;
   dropPending();
+  performance.clearMeasures('console:stream-render');
   const wasNearBottom = nearBottom();
   const li = itemElement({ sequence: -1, role: 'assistant', content: '', status: 'streaming', source: null, created_at: null });
   li.classList.add('pending');
@@ -615,8 +848,9 @@ function startPending(turnId) {
   li.setAttribute('aria-busy', 'true');
   view.transcript.append(li);
   const streaming = Boolean(model.updates && model.updates.mode === 'sse');
+  const body = li.querySelector('.item-body');
   model.pending = {
-    turnId, text: '', rendered: '', li, body: li.querySelector('.item-body'), timer: null, streaming,
+    turnId, text: '', rendered: '', li, body, renderer: createIncrementalRenderer(body), timer: null, streaming,
     reasoning: '', reasoningEl: null, reasoningStartedAt: null, reasoningMs: null,
   };
   updateTranscriptMeta();
@@ -650,6 +884,15 @@ function appendPendingReasoning(turnId, text, data) {
   schedulePendingRender(pending);
 }
 
+/** Records how long a piece of work took, as a User Timing measure with a detail. */
+function measure(name, started, detail) {
+  try {
+    performance.measure(name, { start: started, end: performance.now(), detail });
+  } catch (e) {
+    // An old browser without measure options: nothing is recorded.
+  }
+}
+
 function schedulePendingRender(pending) {
   if (pending.timer !== null) return;
   pending.timer = window.setTimeout(() => {
@@ -674,8 +917,11 @@ function renderPending(pending) {
     if (body.textContent !== pending.reasoning) body.textContent = pending.reasoning;
   }
   if (pending.text !== pending.rendered) {
-    renderModelText(pending.body, pending.text);
+    // Measured (User Timing) so the time a piece costs at the end of a long reply can be read.
+    const started = performance.now();
+    pending.renderer.update(pending.text);
     pending.rendered = pending.text;
+    measure('console:stream-render', started, { characters: pending.text.length });
   }
 }
 
@@ -691,6 +937,7 @@ function dropPending() {
 
 function applyStatus(status) {
   if (!status) return;
+  if (status.conversation_id && status.conversation_id !== model.conversationId) return;
   model.status = status;
   if (status.limits && Number.isInteger(status.limits.max_message_characters)) {
     model.maxChars = status.limits.max_message_characters;
@@ -699,15 +946,19 @@ function applyStatus(status) {
   setState(status.state);
 
   const worker = status.worker || {};
-  setText(view.workerLabel, worker.label, 'Companion');
   setText(view.statusWorker, worker.label && worker.id ? `${worker.label} (${worker.id})` : worker.label || worker.id);
   setText(view.statusAuthority, words(status.authority || worker.authority));
   setText(view.statusCapabilities, Array.isArray(worker.capabilities) ? worker.capabilities.map(words).join(', ') : null);
   setText(view.statusTurn, status.running_turn_id, 'none');
+  setText(view.statusConversation, status.conversation_id || model.conversationId);
 
   const provider = status.provider || {};
   const transport = status.transport || {};
   const live = provider.live === true;
+  // The header names the model and says whether it is a live one; the rest waits in Details.
+  setText(view.modelName, provider.model || provider.kind, 'Companion');
+  view.providerFlag.className = `provider-flag ${live ? 'is-live' : 'not-live'}`;
+  view.providerFlag.textContent = live ? 'live model' : 'offline model';
   view.providerLive.className = `live-flag ${live ? 'is-live' : 'not-live'}`;
   view.providerLive.textContent = live ? 'Live model' : 'Not a live model';
   setText(view.providerKind, words(provider.kind));
@@ -716,15 +967,13 @@ function applyStatus(status) {
   setText(view.providerReason, provider.reason);
   setText(view.transportKind, words(transport.kind));
   setText(view.transportCompletion, transport.completion === 'sse' ? 'live stream (server-sent events)' : words(transport.completion));
-  view.transportLimitation.hidden = !transport.limitation;
-  view.transportLimitation.textContent = transport.limitation || '';
 
-  // The notice repeats what the server says about itself; it never invents reassurance.
+  // Said once, in the server's own words: its first sentence on the matter, never invented.
   if (!live) {
     const offlineDiagnostics = diagnosticsOf(status).filter((d) => d.code === 'provider_offline');
-    const sentences = [transport.limitation, messagesOf(offlineDiagnostics), provider.reason].filter(Boolean);
-    view.offlineText.textContent = [...new Set(sentences)].join(' ')
+    const sentence = transport.limitation || messagesOf(offlineDiagnostics) || provider.reason
       || `Provider "${provider.kind || 'unknown'}" reports live = false.`;
+    if (view.offlineText.textContent !== sentence) view.offlineText.textContent = sentence;
     view.offlineNotice.hidden = false;
   } else {
     view.offlineNotice.hidden = true;
@@ -739,18 +988,39 @@ function setState(state) {
   model.state = state || 'unknown';
   setBadge(view.stateBadge, model.state);
   setBadge(view.statusState, model.state);
-  view.cancel.disabled = model.state !== 'busy';
-  if (previous !== model.state && previous !== 'unknown') {
+  const busy = model.state === 'busy';
+  view.cancel.disabled = !busy;
+  // While a reply runs, Stop stands beside Send (a new message would only be told "busy").
+  view.cancel.hidden = !busy;
+  if (previous !== model.state && previous !== 'unknown' && previous !== 'offline' && model.state !== 'offline') {
     announce(`Companion is ${words(model.state)}.`);
   }
 }
 
+/** The header follows the server: unreachable is said as offline, until it answers again. */
+function noteReachable(reachable) {
+  if (reachable === model.reachable) return;
+  model.reachable = reachable;
+  if (!reachable) {
+    setState('offline');
+    announce('The server cannot be reached; reconnecting.');
+  } else {
+    announce('The server is back.');
+  }
+}
+
 async function refreshStatus() {
-  const r = await requestJson('GET', API.status);
+  const conversationId = model.conversationId;
+  const r = await requestJson('GET', conversationUrl('status'));
+  if (conversationId !== model.conversationId) return r;
   if (r.ok) {
+    noteReachable(true);
     applyStatus(r.body);
   } else if (r.networkError) {
-    setConnection('down', 'server unreachable');
+    noteReachable(false);
+    setConnection('down', 'offline, reconnecting');
+  } else if (r.httpStatus === 404) {
+    conversationGone(conversationId);
   } else {
     noteAction('status', diagnosticsOf(r.body));
   }
@@ -923,9 +1193,11 @@ function createEventStream() {
     return true;
   }
 
+  // Turn and state events of the conversation shown drive its transcript; those of another only
+  // mark it busy or ready in the list. The list's own news (created, renamed, deleted) keeps it current
+  // across tabs.
   const handlers = {
     turn_started(data) {
-      setState('busy');
       setText(view.statusTurn, data.turn_id, 'none');
       if (data.item) {
         const wasNearBottom = nearBottom();
@@ -933,6 +1205,7 @@ function createEventStream() {
         keepBottom(wasNearBottom);
       }
       startPending(data.turn_id);
+      setState('busy');
       // A regenerate or an edit has marked what it replaces as superseded: the page shows it folded.
       refreshTranscript();
     },
@@ -956,6 +1229,24 @@ function createEventStream() {
       if (!data.reply) refreshTranscript();
     };
   }
+  const listHandlers = {
+    conversation_created(data) { if (data.conversation) upsertConversation(data.conversation, { top: true }); },
+    conversation_renamed(data) { if (data.conversation) upsertConversation(data.conversation); },
+    conversation_deleted(data) { conversationGone(data.conversation_id); },
+    state_changed(data) { markConversationState(data.conversation_id, data.to); },
+  };
+  for (const name of Object.keys(TURN_END_EVENTS)) {
+    listHandlers[name] = (data) => {
+      markConversationState(data.conversation_id, 'ready');
+      scheduleListRefresh();
+    };
+  }
+
+  function dispatch(name, data) {
+    const ownConversation = !data.conversation_id || data.conversation_id === model.conversationId;
+    if (listHandlers[name]) listHandlers[name](data);
+    if (ownConversation && handlers[name]) handlers[name](data);
+  }
 
   function connect() {
     retryTimer = null;
@@ -965,9 +1256,11 @@ function createEventStream() {
     source.addEventListener('open', () => {
       retryMs = 1000;
       setConnection('live', 'live');
+      noteReachable(true);
       // Anything that happened while disconnected before the first cursor is in the transcript.
       refreshStatus();
       refreshTranscript();
+      scheduleListRefresh();
     });
     source.addEventListener('error', () => {
       if (source.readyState === EventSource.CLOSED) {
@@ -978,11 +1271,13 @@ function createEventStream() {
       } else {
         setConnection('connecting', 'reconnecting');
       }
+      // Whether the server itself is gone or only the stream broke: the status request tells.
+      refreshStatus();
     });
-    for (const [name, handle] of Object.entries(handlers)) {
+    for (const name of new Set([...Object.keys(handlers), ...Object.keys(listHandlers)])) {
       source.addEventListener(name, (event) => {
         const data = parse(event);
-        if (fresh(data)) handle(data);
+        if (fresh(data)) dispatch(name, data);
       });
     }
     source.addEventListener('reset', (event) => {
@@ -994,6 +1289,7 @@ function createEventStream() {
       announce('The live stream restarted; the transcript was reloaded.');
       refreshStatus();
       refreshTranscript();
+      scheduleListRefresh();
     });
   }
 
@@ -1032,56 +1328,108 @@ function updateCharCount() {
   else view.message.removeAttribute('aria-invalid');
 }
 
+/** Each conversation keeps its own draft; the default one keeps the key earlier releases used. */
+function draftKey() {
+  return model.conversationId === DEFAULT_CONVERSATION ? DRAFT_KEY : `${DRAFT_KEY}.${model.conversationId}`;
+}
+
 function saveDraft() {
+  if (model.editing !== null) return; // an edit is not a draft: stopping it gives the draft back
   try {
-    if (view.message.value) localStorage.setItem(DRAFT_KEY, view.message.value);
-    else localStorage.removeItem(DRAFT_KEY);
+    if (view.message.value) localStorage.setItem(draftKey(), view.message.value);
+    else localStorage.removeItem(draftKey());
   } catch (e) {
     // Storage may be disabled; the draft then lives only in the page.
   }
 }
 
 function restoreDraft() {
+  let draft = '';
   try {
-    const draft = localStorage.getItem(DRAFT_KEY);
-    if (draft) view.message.value = draft;
+    draft = localStorage.getItem(draftKey()) || '';
   } catch (e) {
     // No storage, no draft.
   }
+  view.message.value = draft;
   updateCharCount();
+}
+
+function hideOutcome() {
+  view.outcome.hidden = true;
+}
+
+/** Checks a message before it leaves; says why not and returns false when it cannot be sent. */
+function sendable(content) {
+  const length = codePoints(content);
+  if (length === 0 || content.trim() === '') {
+    showOutcome('rejected', 'Nothing to send: the message is empty.');
+    view.message.focus();
+    return false;
+  }
+  if (length > model.maxChars) {
+    showOutcome('rejected', `The message has ${formatCount(length)} characters; the limit is ${formatCount(model.maxChars)}.`);
+    return false;
+  }
+  return true;
+}
+
+/** Puts words the server never took back into the box, ahead of anything typed since. */
+function giveBack(content) {
+  const typed = view.message.value;
+  view.message.value = typed && typed !== content ? `${content}\n${typed}` : content;
+  updateCharCount();
+  saveDraft();
 }
 
 async function send() {
   if (model.sending) return;
   const content = view.message.value;
-  const length = codePoints(content);
-  if (length === 0) {
-    showOutcome('rejected', 'Nothing to send: the message is empty.');
-    view.message.focus();
-    return;
-  }
-  if (length > model.maxChars) {
-    showOutcome('rejected', `The message has ${formatCount(length)} characters; the limit is ${formatCount(model.maxChars)}.`);
-    return;
-  }
+  if (!sendable(content)) return;
+  const editing = model.editing;
   model.sending = true;
   view.send.disabled = true;
+  // The box empties on Enter: what is typed next is the next message, never lost to this answer.
+  stopEditing({ giveDraftBack: false });
+  view.message.value = '';
+  updateCharCount();
+  saveDraft();
   clearActionDiagnostics();
   showOutcome('sending', 'Sending…');
-  const r = await requestJson('POST', API.messages, { content });
+  const conversationId = model.conversationId;
+  const r = await requestJson('POST', conversationUrl(editing !== null ? 'edit' : 'messages'), { content });
   model.sending = false;
   view.send.disabled = false;
-  const diagnostics = diagnosticsOf(r.body);
+  if (conversationId !== model.conversationId) return;
+  if (!turnAccepted(r)) {
+    giveBack(content);
+    if (editing !== null) startEditing(model.items.get(editing)?.item || null, { content: view.message.value });
+  }
+}
 
+async function regenerate() {
+  if (model.sending) return;
+  model.sending = true;
+  clearActionDiagnostics();
+  showOutcome('sending', 'Asking again…');
+  const conversationId = model.conversationId;
+  const r = await requestJson('POST', conversationUrl('regenerate'), {});
+  model.sending = false;
+  if (conversationId === model.conversationId) turnAccepted(r);
+}
+
+/**
+ * The answer to a message, an edit or a regenerate: a started turn streams into a new bubble; a
+ * refusal is said under the composer. Returns whether the turn started.
+ */
+function turnAccepted(r) {
+  const diagnostics = diagnosticsOf(r.body);
   if (r.networkError) {
-    showOutcome('error', 'The server could not be reached. Your message is still in the box.');
+    noteReachable(false);
+    showOutcome('error', 'The server could not be reached. Nothing was sent.');
     announce('Sending failed: the server could not be reached.');
-    return;
+    return false;
   }
   if (r.httpStatus === 202 || (r.ok && r.body && r.body.state === 'accepted')) {
-    view.message.value = '';
-    saveDraft();
-    updateCharCount();
     noteAction('send', diagnostics);
     const turnId = r.body.turn_id || null;
     if (r.body.item) upsertItem(r.body.item);
@@ -1090,11 +1438,13 @@ async function send() {
       model.awaitedTurn = turnId;
       if (!findReply(turnId)) startPending(turnId);
       setState('busy');
-      showOutcome('accepted', 'Sent. Waiting for the reply…');
+      // The streaming bubble says what is happening; the line under the box has nothing to add.
+      hideOutcome();
     }
     keepBottom(true);
+    scheduleListRefresh();
     model.updates.afterSend(turnId);
-    return;
+    return true;
   }
   noteAction('send', diagnostics);
   const state = r.body && r.body.state ? r.body.state : (r.httpStatus >= 500 ? 'error' : 'rejected');
@@ -1102,14 +1452,15 @@ async function send() {
   showOutcome(state, detail);
   announce(`Not sent: ${words(state)}. ${detail}`);
   if (state === 'busy') refreshStatus();
+  return false;
 }
 
 async function cancel() {
   view.cancel.disabled = true;
   const turnId = model.status && model.status.running_turn_id ? model.status.running_turn_id : model.awaitedTurn;
   const body = turnId ? { reason: 'cancelled from the web console', turn_id: turnId } : { reason: 'cancelled from the web console' };
-  showOutcome('sending', 'Cancelling…');
-  const r = await requestJson('POST', API.cancel, body);
+  showOutcome('sending', 'Stopping…');
+  const r = await requestJson('POST', conversationUrl('cancel'), body);
   const diagnostics = diagnosticsOf(r.body);
   if (r.networkError) {
     view.cancel.disabled = model.state !== 'busy';
@@ -1132,6 +1483,332 @@ async function cancel() {
   await refreshTranscript();
 }
 
+// Edit: the last message's words go into the box; sending replaces the message and its answer.
+let draftBeforeEdit = '';
+
+function startEditing(item, { content } = {}) {
+  if (!item || item.role !== 'user') return;
+  if (model.editing === null) draftBeforeEdit = view.message.value;
+  model.editing = item.sequence;
+  view.editBanner.hidden = false;
+  view.message.value = content ?? String(item.content ?? '');
+  updateCharCount();
+  view.send.textContent = 'Save and send';
+  view.message.focus();
+}
+
+function stopEditing({ giveDraftBack = true } = {}) {
+  if (model.editing === null) return;
+  model.editing = null;
+  view.editBanner.hidden = true;
+  view.send.textContent = 'Send';
+  if (giveDraftBack) {
+    view.message.value = draftBeforeEdit;
+    updateCharCount();
+  }
+  draftBeforeEdit = '';
+}
+
+// ---------------------------------------------------------------- conversations
+
+const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+let listRequest = 0;
+let listRefreshTimer = null;
+
+function titleOf(conversation) {
+  return conversation && conversation.title ? conversation.title : UNTITLED;
+}
+
+function conversationRow(conversation) {
+  const li = document.createElement('li');
+  li.dataset.conversation = conversation.id;
+  fillConversationRow(li, conversation);
+  return li;
+}
+
+function fillConversationRow(li, conversation) {
+  const current = conversation.id === model.conversationId;
+  li.classList.toggle('is-current', current);
+  const open = document.createElement('button');
+  open.type = 'button';
+  open.className = 'conv-open';
+  if (current) open.setAttribute('aria-current', 'page');
+  const title = document.createElement('span');
+  title.className = 'conv-title';
+  title.textContent = titleOf(conversation);
+  open.append(title);
+  if (conversation.state === 'busy') {
+    const busy = document.createElement('span');
+    busy.className = 'conv-busy';
+    busy.textContent = 'replying…';
+    open.append(busy);
+  } else if (conversation.preview) {
+    const preview = document.createElement('span');
+    preview.className = 'conv-preview';
+    preview.textContent = conversation.preview;
+    open.append(preview);
+  }
+  const rename = document.createElement('button');
+  rename.type = 'button';
+  rename.className = 'conv-action conv-rename';
+  setButtonLabel(rename, 'Rename', ` chat ${titleOf(conversation)}`);
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.className = 'conv-action conv-delete';
+  setButtonLabel(remove, 'Delete', ` chat ${titleOf(conversation)}`);
+  li.replaceChildren(open, rename, remove);
+}
+
+function upsertConversation(conversation, { top = false } = {}) {
+  if (!conversation || !conversation.id) return;
+  const known = model.conversations.get(conversation.id);
+  if (known) {
+    known.conversation = conversation;
+    fillConversationRow(known.li, conversation);
+    if (top && view.conversationList.firstChild !== known.li) view.conversationList.prepend(known.li);
+  } else {
+    const li = conversationRow(conversation);
+    if (top) view.conversationList.prepend(li);
+    else view.conversationList.append(li);
+    model.conversations.set(conversation.id, { conversation, li });
+  }
+  view.conversationListEmpty.hidden = model.conversations.size > 0;
+  if (conversation.id === model.conversationId) updateHeading();
+}
+
+function markConversationState(id, state) {
+  const known = id ? model.conversations.get(id) : null;
+  if (!known || (state !== 'busy' && state !== 'ready') || known.conversation.state === state) return;
+  known.conversation = { ...known.conversation, state };
+  fillConversationRow(known.li, known.conversation);
+}
+
+function updateHeading() {
+  const known = model.conversations.get(model.conversationId);
+  const title = known ? titleOf(known.conversation) : UNTITLED;
+  view.heading.textContent = title;
+  document.title = `${title} · Companion Console`;
+}
+
+async function loadConversations({ more = false } = {}) {
+  const request = ++listRequest;
+  const params = new URLSearchParams({ limit: String(LIST_PAGE_SIZE) });
+  const search = view.search.value.trim();
+  if (search) params.set('search', search.slice(0, 200));
+  if (more && model.listCursor) params.set('cursor', model.listCursor);
+  const r = await requestJson('GET', `${API.conversations}?${params}`);
+  if (request !== listRequest || !r.ok || !r.body || !Array.isArray(r.body.conversations)) return;
+  if (!more) {
+    model.conversations.clear();
+    view.conversationList.replaceChildren();
+  }
+  for (const conversation of r.body.conversations) upsertConversation(conversation);
+  model.listCursor = r.body.next_cursor || null;
+  view.moreConversations.hidden = !model.listCursor;
+  view.conversationListEmpty.hidden = model.conversations.size > 0;
+  updateHeading();
+}
+
+/** Many events in a row (a turn's end in several tabs) reload the list once. */
+function scheduleListRefresh() {
+  if (listRefreshTimer !== null) return;
+  listRefreshTimer = window.setTimeout(() => {
+    listRefreshTimer = null;
+    loadConversations();
+  }, 300);
+}
+
+function rememberConversation() {
+  try {
+    localStorage.setItem(CONVERSATION_KEY, model.conversationId);
+  } catch (e) {
+    // No storage: the address still names it.
+  }
+  const hash = model.conversationId === DEFAULT_CONVERSATION ? '' : `#c=${encodeURIComponent(model.conversationId)}`;
+  if (window.location.hash !== hash) {
+    window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}${hash}`);
+  }
+}
+
+/** The conversation to open first: the address's, else the one last open here, else the default. */
+function initialConversation() {
+  const fromHash = /^#c=([^&]+)$/.exec(window.location.hash);
+  if (fromHash) {
+    const id = decodeURIComponent(fromHash[1]);
+    if (CONVERSATION_ID.test(id)) return id;
+  }
+  try {
+    const stored = localStorage.getItem(CONVERSATION_KEY);
+    if (stored && CONVERSATION_ID.test(stored)) return stored;
+  } catch (e) {
+    // No storage.
+  }
+  return DEFAULT_CONVERSATION;
+}
+
+function updateExportLinks() {
+  view.exportMarkdown.href = `${conversationUrl('transcript/export')}?format=markdown`;
+  view.exportJson.href = `${conversationUrl('transcript/export')}?format=json`;
+}
+
+async function openConversation(id, { focus = true } = {}) {
+  closeSidebar();
+  if (id === model.conversationId && model.status) {
+    if (focus) view.message.focus();
+    return;
+  }
+  saveDraft();
+  stopEditing();
+  model.conversationId = id;
+  model.status = null;
+  clearTranscript();
+  clearActionDiagnostics();
+  hideOutcome();
+  restoreDraft();
+  rememberConversation();
+  updateExportLinks();
+  updateHeading();
+  for (const [known, { li }] of model.conversations) {
+    const current = known === id;
+    if (li.classList.contains('is-current') !== current) fillConversationRow(li, model.conversations.get(known).conversation);
+  }
+  const r = await refreshStatus();
+  if (id !== model.conversationId) return;
+  // A reply already running here streams on from now; what came before shows when it is stored.
+  if (r.ok && r.body && r.body.state === 'busy' && r.body.running_turn_id) startPending(r.body.running_turn_id);
+  await refreshTranscript();
+  keepBottom(true);
+  if (focus) view.message.focus();
+}
+
+/** A conversation deleted here, in another tab, or never there: it leaves the list, and the page if shown. */
+function conversationGone(id) {
+  const known = model.conversations.get(id);
+  if (known) {
+    known.li.remove();
+    model.conversations.delete(id);
+  }
+  view.conversationListEmpty.hidden = model.conversations.size > 0;
+  if (id === model.conversationId && id !== DEFAULT_CONVERSATION) {
+    try {
+      localStorage.removeItem(draftKey());
+    } catch (e) {
+      // No storage.
+    }
+    announce('This chat was deleted.');
+    const next = [...model.conversations.keys()][0] || DEFAULT_CONVERSATION;
+    model.status = null;
+    openConversation(next, { focus: false });
+  }
+}
+
+async function newChat() {
+  // An empty chat is already a new one: no second empty chat is made.
+  if (model.items.size === 0 && !model.pending && model.status) {
+    closeSidebar();
+    view.message.focus();
+    return;
+  }
+  const r = await requestJson('POST', API.conversations, {});
+  if (r.ok && r.body && r.body.conversation) {
+    upsertConversation(r.body.conversation, { top: true });
+    await openConversation(r.body.conversation.id);
+  } else {
+    showOutcome(r.body?.state || 'error', messagesOf(diagnosticsOf(r.body)) || 'A new chat could not be started.');
+  }
+}
+
+async function renameConversation(id) {
+  const known = model.conversations.get(id);
+  const title = await ask({ title: 'Rename chat', confirm: 'Rename', field: known ? known.conversation.title || '' : '' });
+  if (title === null) return;
+  const trimmed = title.trim();
+  if (!trimmed) return;
+  const r = await requestJson('PATCH', `${API.conversations}/${encodeURIComponent(id)}`, { title: trimmed });
+  if (r.ok && r.body && r.body.conversation) {
+    upsertConversation(r.body.conversation);
+    announce(`Renamed to ${titleOf(r.body.conversation)}.`);
+  } else {
+    showOutcome(r.body?.state || 'error', messagesOf(diagnosticsOf(r.body)) || 'The chat could not be renamed.');
+  }
+}
+
+async function deleteConversation(id) {
+  const known = model.conversations.get(id);
+  const sure = await ask({
+    title: 'Delete chat?',
+    text: `“${titleOf(known && known.conversation)}” and all its messages will be gone for good.`,
+    confirm: 'Delete',
+    danger: true,
+  });
+  if (!sure) return;
+  const r = await requestJson('DELETE', `${API.conversations}/${encodeURIComponent(id)}`);
+  if (r.ok) {
+    conversationGone(id);
+    announce('Chat deleted.');
+  } else {
+    showOutcome(r.body?.state || 'error', messagesOf(diagnosticsOf(r.body)) || 'The chat could not be deleted.');
+  }
+}
+
+/** A modal question: resolves to the text typed (with a field), true (without), or null when dismissed. */
+function ask({ title, text = '', field, confirm, danger = false }) {
+  return new Promise((resolve) => {
+    view.dialogTitle.textContent = title;
+    view.dialogText.textContent = text;
+    view.dialogText.hidden = !text;
+    view.dialogField.hidden = field === undefined;
+    view.dialogInput.value = field ?? '';
+    view.dialogConfirm.textContent = confirm;
+    view.dialogConfirm.className = `btn ${danger ? 'btn-danger-solid' : 'btn-primary'}`;
+    const opener = document.activeElement;
+    const finish = (value) => {
+      view.dialogForm.removeEventListener('submit', onSubmit);
+      view.dialogCancel.removeEventListener('click', onDismiss);
+      view.dialog.removeEventListener('cancel', onDismiss);
+      if (view.dialog.open) view.dialog.close();
+      if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
+      resolve(value);
+    };
+    const onSubmit = (event) => {
+      event.preventDefault();
+      finish(field === undefined ? true : view.dialogInput.value);
+    };
+    const onDismiss = (event) => {
+      event.preventDefault();
+      finish(null);
+    };
+    view.dialogForm.addEventListener('submit', onSubmit);
+    view.dialogCancel.addEventListener('click', onDismiss);
+    view.dialog.addEventListener('cancel', onDismiss);
+    view.dialog.showModal();
+    (field === undefined ? view.dialogCancel : view.dialogInput).focus();
+    if (field !== undefined) view.dialogInput.select();
+  });
+}
+
+// ---------------------------------------------------------------- panels
+
+function openSidebar() {
+  view.app.classList.add('sidebar-open');
+  view.scrim.hidden = false;
+  view.menuToggle.setAttribute('aria-expanded', 'true');
+  view.search.focus();
+}
+
+function closeSidebar() {
+  if (!view.app.classList.contains('sidebar-open')) return;
+  view.app.classList.remove('sidebar-open');
+  view.scrim.hidden = true;
+  view.menuToggle.setAttribute('aria-expanded', 'false');
+}
+
+function setDetailsOpen(open) {
+  view.details.hidden = !open;
+  view.detailsToggle.setAttribute('aria-expanded', String(open));
+  if (open) view.detailsClose.focus();
+}
+
 // ---------------------------------------------------------------- wiring
 
 view.message.addEventListener('input', () => {
@@ -1147,9 +1824,19 @@ view.message.addEventListener('keydown', (event) => {
 });
 
 document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && !event.isComposing && model.state === 'busy') {
+  if (event.key !== 'Escape' || event.isComposing || view.dialog.open) return;
+  if (model.state === 'busy') {
     event.preventDefault();
     cancel();
+  } else if (model.editing !== null) {
+    event.preventDefault();
+    stopEditing();
+  } else if (view.app.classList.contains('sidebar-open')) {
+    closeSidebar();
+    view.menuToggle.focus();
+  } else if (!view.details.hidden) {
+    setDetailsOpen(false);
+    view.detailsToggle.focus();
   }
 });
 
@@ -1158,10 +1845,15 @@ view.composer.addEventListener('submit', (event) => {
   send();
 });
 view.cancel.addEventListener('click', () => cancel());
+view.editCancel.addEventListener('click', () => {
+  stopEditing();
+  view.message.focus();
+});
 view.refresh.addEventListener('click', async () => {
   view.refresh.disabled = true;
   try {
     await model.updates.refreshNow();
+    await loadConversations();
   } finally {
     view.refresh.disabled = false;
   }
@@ -1169,10 +1861,79 @@ view.refresh.addEventListener('click', async () => {
 });
 view.loadOlder.addEventListener('click', () => loadOlder());
 
+// Scrolling up shows the way back down; near the top, the page before loads by itself.
+let lastScrollTop = 0;
+view.scroller.addEventListener('scroll', () => {
+  const top = view.scroller.scrollTop;
+  view.jumpLatest.hidden = nearBottom();
+  if (top < lastScrollTop && top < 400 && model.olderStart !== null && !loadingOlder) loadOlder();
+  lastScrollTop = top;
+}, { passive: true });
+view.jumpLatest.addEventListener('click', () => {
+  keepBottom(true);
+  view.jumpLatest.hidden = true;
+  view.message.focus();
+});
+
+view.newChat.addEventListener('click', () => newChat());
+view.conversationList.addEventListener('click', (event) => {
+  const button = event.target.closest('button');
+  const li = button ? button.closest('li[data-conversation]') : null;
+  if (!li) return;
+  const id = li.dataset.conversation;
+  if (button.classList.contains('conv-rename')) renameConversation(id);
+  else if (button.classList.contains('conv-delete')) deleteConversation(id);
+  else openConversation(id);
+});
+let searchTimer = null;
+view.search.addEventListener('input', () => {
+  if (searchTimer !== null) window.clearTimeout(searchTimer);
+  searchTimer = window.setTimeout(() => {
+    searchTimer = null;
+    loadConversations();
+  }, SEARCH_DELAY_MS);
+});
+view.moreConversations.addEventListener('click', () => loadConversations({ more: true }));
+view.menuToggle.addEventListener('click', () => {
+  if (view.app.classList.contains('sidebar-open')) closeSidebar();
+  else openSidebar();
+});
+view.scrim.addEventListener('click', () => closeSidebar());
+view.detailsToggle.addEventListener('click', () => setDetailsOpen(view.details.hidden));
+view.detailsClose.addEventListener('click', () => {
+  setDetailsOpen(false);
+  view.detailsToggle.focus();
+});
+// The export menu closes once a format is chosen, or when the reader clicks elsewhere.
+view.exportMenu.addEventListener('click', (event) => {
+  if (event.target.closest('a')) window.setTimeout(() => { view.exportMenu.open = false; }, 0);
+});
+document.addEventListener('click', (event) => {
+  if (view.exportMenu.open && !view.exportMenu.contains(event.target)) view.exportMenu.open = false;
+});
+
 async function boot() {
+  model.conversationId = initialConversation();
   restoreDraft();
   renderDiagnostics();
+  updateExportLinks();
+  rememberConversation();
+  // Focus goes to the box, except on a touch screen, where it would pop the keyboard up unasked.
+  if (!window.matchMedia('(pointer: coarse)').matches) view.message.focus();
+  loadConversations();
+  if (model.conversationId !== DEFAULT_CONVERSATION) {
+    // The chat open here last time may have been deleted since (or belong to an earlier server).
+    const known = await requestJson('GET', conversationUrl());
+    if (known.httpStatus === 404 || known.httpStatus === 400) {
+      model.conversationId = DEFAULT_CONVERSATION;
+      restoreDraft();
+      updateExportLinks();
+      rememberConversation();
+    }
+  }
+  updateHeading();
   const r = await refreshStatus();
+  if (r.ok && r.body && r.body.state === 'busy' && r.body.running_turn_id) startPending(r.body.running_turn_id);
   await refreshTranscript();
   keepBottom(true);
   switchTo(offersStream(r) ? createEventStream() : createPoller());

@@ -88,10 +88,11 @@ class ConsoleResourcesTest {
     }
 
     @Test
-    void markdown_and_sanitiser_come_from_packaged_webjars() {
+    void markdown_sanitiser_and_highlighter_come_from_packaged_webjars() {
         assertThat(assetReferences())
                 .anyMatch(r -> r.startsWith(VENDOR_URL + "marked/"))
-                .anyMatch(r -> r.startsWith(VENDOR_URL + "dompurify/"));
+                .anyMatch(r -> r.startsWith(VENDOR_URL + "dompurify/"))
+                .anyMatch(r -> r.startsWith(VENDOR_URL + "highlightjs/"));
     }
 
     @Test

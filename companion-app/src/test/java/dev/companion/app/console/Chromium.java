@@ -67,6 +67,26 @@ final class Chromium implements AutoCloseable {
         return new Chromium(service, driver, profile);
     }
 
+    /** A phone's screen (390×844 CSS pixels, touch, as an iPhone 12-14 has it) until {@link #desktop()}. */
+    void phone() {
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 390, "height", 844,
+                "deviceScaleFactor", 2, "mobile", true));
+        driver.executeCdpCommand("Emulation.setTouchEmulationEnabled", Map.of("enabled", true, "maxTouchPoints", 5));
+    }
+
+    /** Back to the desktop window the browser started with, in the light theme. */
+    void desktop() {
+        driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+        driver.executeCdpCommand("Emulation.setTouchEmulationEnabled", Map.of("enabled", false));
+        theme("light");
+    }
+
+    /** The colour scheme the page is told the reader prefers: "light" or "dark". */
+    void theme(String scheme) {
+        driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                java.util.List.of(Map.of("name", "prefers-color-scheme", "value", scheme))));
+    }
+
     void screenshot(Path to) {
         try {
             Files.createDirectories(to.toAbsolutePath().getParent());

@@ -115,6 +115,13 @@ class ConsoleHistoryAndOfflineTest extends BrowserTest {
             page.await("the offline notice", d -> d.findElement(By.id("offline-notice")).isDisplayed());
             assertThat(chromium.driver.findElement(By.id("offline-title")).getText()).isEqualTo("Not a live language model");
             assertThat(chromium.driver.findElement(By.id("offline-text")).getText()).contains(limitation);
+            // Said once, plainly: the header says which model and that it is not live; the details wait, closed.
+            assertThat(chromium.driver.findElement(By.id("provider-flag")).getText()).isEqualTo("offline model");
+            assertThat(page.visible("#details")).isFalse();
+            assertThat(occurrences((String) page.script("return document.body.innerText;"), limitation))
+                    .as("the offline sentence shown once").isEqualTo(1);
+            page.element("#details-toggle").click();
+            page.await("the details panel", d -> page.visible("#details"));
             assertThat(chromium.driver.findElement(By.id("provider-live")).getText()).isEqualTo("Not a live model");
             assertThat(page.text("#provider-kind")).isEqualTo("offline");
             assertThat(page.text("#diagnostics")).contains("provider_offline");
@@ -125,6 +132,14 @@ class ConsoleHistoryAndOfflineTest extends BrowserTest {
             assertThat(page.itemText(1)).isNotBlank();
             assertThat(chromium.driver.findElement(By.id("offline-notice")).isDisplayed()).isTrue();
         }
+    }
+
+    private static int occurrences(String text, String part) {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            count++;
+        }
+        return count;
     }
 
     private static java.util.List<Long> range(long from, long to) {

@@ -145,8 +145,9 @@ class ConsoleRenderingTest extends ScriptedConsoleTest {
         assertThat(mail.getText()).isEqualTo("us");
 
         WebElement copy = chromium.driver.findElement(By.cssSelector(reply + " .code-block button.copy"));
-        assertThat(copy.getText()).isEqualTo("Copy");
-        assertThat(copy.getAccessibleName()).isNotBlank();
+        assertThat(copy.getAttribute("textContent")).isEqualTo("Copy code");
+        // The visible word starts the accessible name (axe's label-content-name-mismatch).
+        assertThat(copy.getAccessibleName()).isEqualTo("Copy code");
         copy.click();
         page.await("the code on the clipboard", d -> (code + "\n").equals(clipboard()));
     }
@@ -166,7 +167,8 @@ class ConsoleRenderingTest extends ScriptedConsoleTest {
         assertThatExceptionOfType(NoAlertPresentException.class).isThrownBy(() -> chromium.driver.switchTo().alert());
         SoftAssertions softly = new SoftAssertions();
         softly.assertThat(page.script("return window.__pwned === undefined;")).as("a payload ran").isEqualTo(true);
-        softly.assertThat(chromium.driver.getTitle()).isEqualTo("Companion Console");
+        // The tab is titled by the chat (its first message, as text), never by the reply.
+        softly.assertThat(chromium.driver.getTitle()).isEqualTo("Show me your worst · Companion Console");
 
         // Nothing from the reply became live markup: no element that runs, loads or submits, no
         // handler, no style, and only http(s) and mailto links.

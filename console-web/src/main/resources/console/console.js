@@ -226,8 +226,13 @@ function setConnection(kind, label) {
   view.connection.textContent = label;
 }
 
-function showOutcome(state, text) {
+/**
+ * The line under the box. `quiet` keeps it for assistive technology and the record but out of
+ * sight, for what the reply's own bubble already says (how a turn ended).
+ */
+function showOutcome(state, text, { quiet = false } = {}) {
   view.outcome.hidden = false;
+  view.outcome.classList.toggle('visually-hidden', quiet);
   setBadge(view.outcomeWord, state);
   view.outcomeText.textContent = text || '';
 }
@@ -992,6 +997,7 @@ function setState(state) {
   view.cancel.disabled = !busy;
   // While a reply runs, Stop stands beside Send (a new message would only be told "busy").
   view.cancel.hidden = !busy;
+  view.composer.classList.toggle('is-busy', busy);
   if (previous !== model.state && previous !== 'unknown' && previous !== 'offline' && model.state !== 'offline') {
     announce(`Companion is ${words(model.state)}.`);
   }
@@ -1100,7 +1106,9 @@ function finishTurn(turnId, endState, storedReply, diagnostics) {
   const label = { completed: 'Reply finished.', cancelled: 'Reply cancelled.', timeout: 'Reply timed out.', error: 'Reply failed.',
     busy: 'The provider is busy; try again shortly.', ...EARLY_ENDINGS }[endState]
     || `Reply ended: ${words(endState)}.`;
-  showOutcome(endState, [label, endState === 'completed' ? '' : detail].filter(Boolean).join(' '));
+  // The bubble says how the reply ended (and Retry is there); the line under the box keeps quiet.
+  showOutcome(endState, [label, endState === 'completed' ? '' : detail].filter(Boolean).join(' '),
+    { quiet: Boolean(reply) || endState === 'completed' });
   const excerpt = replyText ? String(replyText).replace(/\s+/g, ' ').trim().slice(0, ANNOUNCE_REPLY_CHARS) : '';
   // The live region says how a reply ended before its words, and why when it did not simply finish.
   announce([label, endState === 'completed' ? '' : detail, excerpt].filter(Boolean).join(' '));
@@ -1324,6 +1332,8 @@ function updateCharCount() {
   const over = n > model.maxChars;
   view.charCount.textContent = `${formatCount(n)} / ${formatCount(model.maxChars)}`;
   view.charCount.classList.toggle('over', over);
+  // On a phone the count shows only as the limit comes near.
+  view.charCount.classList.toggle('is-far', n < model.maxChars * 0.8);
   if (over) view.message.setAttribute('aria-invalid', 'true');
   else view.message.removeAttribute('aria-invalid');
 }
@@ -1526,8 +1536,12 @@ function conversationRow(conversation) {
   return li;
 }
 
+/** Builds a row afresh only when what it shows changed, so a row under the pointer stays put. */
 function fillConversationRow(li, conversation) {
   const current = conversation.id === model.conversationId;
+  const shown = JSON.stringify([current, conversation.title, conversation.state, conversation.preview]);
+  if (li.dataset.shown === shown) return;
+  li.dataset.shown = shown;
   li.classList.toggle('is-current', current);
   const open = document.createElement('button');
   open.type = 'button';
@@ -1559,13 +1573,14 @@ function fillConversationRow(li, conversation) {
   li.replaceChildren(open, rename, remove);
 }
 
-function upsertConversation(conversation, { top = false } = {}) {
+function upsertConversation(conversation, { top = false, inOrder = false } = {}) {
   if (!conversation || !conversation.id) return;
   const known = model.conversations.get(conversation.id);
   if (known) {
     known.conversation = conversation;
     fillConversationRow(known.li, conversation);
     if (top && view.conversationList.firstChild !== known.li) view.conversationList.prepend(known.li);
+    if (inOrder && view.conversationList.lastChild !== known.li) view.conversationList.append(known.li);
   } else {
     const li = conversationRow(conversation);
     if (top) view.conversationList.prepend(li);
@@ -1599,10 +1614,16 @@ async function loadConversations({ more = false } = {}) {
   const r = await requestJson('GET', `${API.conversations}?${params}`);
   if (request !== listRequest || !r.ok || !r.body || !Array.isArray(r.body.conversations)) return;
   if (!more) {
-    model.conversations.clear();
-    view.conversationList.replaceChildren();
+    // Rows already shown are kept (and moved into the new order), not rebuilt.
+    const listed = new Set(r.body.conversations.map((c) => c.id));
+    for (const [id, { li }] of model.conversations) {
+      if (!listed.has(id)) {
+        li.remove();
+        model.conversations.delete(id);
+      }
+    }
   }
-  for (const conversation of r.body.conversations) upsertConversation(conversation);
+  for (const conversation of r.body.conversations) upsertConversation(conversation, { inOrder: true });
   model.listCursor = r.body.next_cursor || null;
   view.moreConversations.hidden = !model.listCursor;
   view.conversationListEmpty.hidden = model.conversations.size > 0;
@@ -1668,10 +1689,7 @@ async function openConversation(id, { focus = true } = {}) {
   rememberConversation();
   updateExportLinks();
   updateHeading();
-  for (const [known, { li }] of model.conversations) {
-    const current = known === id;
-    if (li.classList.contains('is-current') !== current) fillConversationRow(li, model.conversations.get(known).conversation);
-  }
+  for (const { li, conversation } of model.conversations.values()) fillConversationRow(li, conversation);
   const r = await refreshStatus();
   if (id !== model.conversationId) return;
   // A reply already running here streams on from now; what came before shows when it is stored.
@@ -1689,7 +1707,13 @@ function conversationGone(id) {
     model.conversations.delete(id);
   }
   view.conversationListEmpty.hidden = model.conversations.size > 0;
-  if (id === model.conversationId && id !== DEFAULT_CONVERSATION) {
+  if (id === model.conversationId && id === DEFAULT_CONVERSATION) {
+    // The default chat comes back, empty, the moment it is asked for.
+    announce('This chat was deleted.');
+    clearTranscript();
+    refreshStatus().then(() => refreshTranscript());
+    scheduleListRefresh();
+  } else if (id === model.conversationId) {
     try {
       localStorage.removeItem(draftKey());
     } catch (e) {

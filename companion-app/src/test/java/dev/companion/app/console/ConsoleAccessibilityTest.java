@@ -73,6 +73,21 @@ class ConsoleAccessibilityTest extends ScriptedConsoleTest {
         assertThat(violationsInEveryView("details")).isEmpty();
     }
 
+    @Test
+    void axe_catches_what_the_old_console_got_wrong() {
+        // The harness itself: the two serious violations the old console had, put back on purpose.
+        page.open(server.console());
+        page.script("const s = document.createElement('div'); s.id = 'bad-scroll';"
+                + "s.style.cssText = 'position: fixed; top: 0; left: 0; width: 200px; height: 40px; overflow-y: auto; z-index: 50';"
+                + "const p = document.createElement('p'); p.textContent = 'line '.repeat(400); s.append(p);"
+                + "const b = document.createElement('button'); b.textContent = 'Copy';"
+                + "b.setAttribute('aria-label', 'Put the reply on the clipboard');"
+                + "b.style.cssText = 'position: fixed; top: 50px; left: 0; z-index: 50'; document.body.append(s, b);");
+        assertThat(Axe.seriousViolations(chromium.driver))
+                .anyMatch(v -> v.startsWith("scrollable-region-focusable"))
+                .anyMatch(v -> v.startsWith("label-content-name-mismatch"));
+    }
+
     /** Runs axe in the four views (desktop and phone, light and dark) and saves a screenshot of each. */
     private List<String> violationsInEveryView(String state) {
         List<String> found = new ArrayList<>();

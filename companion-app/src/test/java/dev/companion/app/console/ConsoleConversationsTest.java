@@ -43,7 +43,7 @@ class ConsoleConversationsTest extends ScriptedConsoleTest {
         String newId = currentId();
         assertThat(newId).isNotEqualTo("default");
         assertThat((String) page.script("return location.hash;")).isEqualTo("#c=" + newId);
-        assertThat(page.script("return document.activeElement.id;")).isEqualTo("message");
+        page.await("focus in the box", d -> "message".equals(page.script("return document.activeElement.id;")));
         // A second click on an empty chat makes no second empty chat.
         page.element("#new-chat").click();
         assertThat(currentId()).isEqualTo(newId);
@@ -59,13 +59,13 @@ class ConsoleConversationsTest extends ScriptedConsoleTest {
         page.awaitItemText(1, "Dashi first, then miso.");
         page.await("both chats, newest first", d -> titles().equals(List.of("A recipe for miso soup", "Plan a trip to Kyoto")));
 
-        row("Plan a trip to Kyoto").findElement(By.cssSelector(".conv-open")).click();
+        clickInRow("Plan a trip to Kyoto", ".conv-open");
         page.awaitItemText(1, "A plan for Kyoto.");
         assertThat(currentId()).isEqualTo("default");
         assertThat(page.text("#conversation-heading")).isEqualTo("Plan a trip to Kyoto");
 
         // Rename, in a dialog.
-        row("Plan a trip to Kyoto").findElement(By.cssSelector(".conv-rename")).click();
+        clickInRow("Plan a trip to Kyoto", ".conv-rename");
         page.await("the rename dialog", d -> page.visible("#dialog-input"));
         WebElement title = page.element("#dialog-input");
         title.sendKeys(Keys.chord(Keys.CONTROL, "a"), "Kyoto in spring", Keys.ENTER);
@@ -80,13 +80,13 @@ class ConsoleConversationsTest extends ScriptedConsoleTest {
         page.await("both again", d -> titles().size() == 2);
 
         // Delete asks first; Cancel keeps the chat.
-        row("A recipe for miso soup").findElement(By.cssSelector(".conv-delete")).click();
+        clickInRow("A recipe for miso soup", ".conv-delete");
         page.await("the confirmation", d -> page.visible("#dialog-confirm"));
         assertThat(page.text("#dialog-title")).isEqualTo("Delete chat?");
         page.element("#dialog-cancel").click();
         page.await("the dialog closed", d -> !page.visible("#dialog"));
         assertThat(titles()).contains("A recipe for miso soup");
-        row("A recipe for miso soup").findElement(By.cssSelector(".conv-delete")).click();
+        clickInRow("A recipe for miso soup", ".conv-delete");
         page.await("the confirmation", d -> page.visible("#dialog-confirm"));
         page.element("#dialog-confirm").click();
         page.await("the chat gone", d -> titles().equals(List.of("Kyoto in spring")));
@@ -104,7 +104,7 @@ class ConsoleConversationsTest extends ScriptedConsoleTest {
         String id = (String) http("POST", "/api/conversations", "{\"title\":\"From another tab\"}").body()
                 .replaceAll("(?s).*\"id\":\"([^\"]+)\".*", "$1");
         page.await("the chat made elsewhere", d -> titles().contains("From another tab"));
-        row("From another tab").findElement(By.cssSelector(".conv-open")).click();
+        clickInRow("From another tab", ".conv-open");
         page.await("it open", d -> "From another tab".equals(page.text("#conversation-heading")));
 
         http("PATCH", "/api/conversations/" + id, "{\"title\":\"Renamed elsewhere\"}");
@@ -140,10 +140,28 @@ class ConsoleConversationsTest extends ScriptedConsoleTest {
         return raw.stream().map(String::valueOf).toList();
     }
 
+    /** Clicks a button of a chat's row; a row that the list rebuilt meanwhile is looked up again. */
+    private void clickInRow(String title, String css) {
+        page.await("a click on " + css + " of " + title, d -> {
+            try {
+                row(title).findElement(By.cssSelector(css)).click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            }
+        });
+    }
+
     private WebElement row(String title) {
-        return page.await("the row " + title, d -> d.findElements(By.cssSelector("#conversation-list li")).stream()
-                .filter(li -> li.findElement(By.cssSelector(".conv-title")).getAttribute("textContent").equals(title))
-                .findFirst().orElse(null));
+        return page.await("the row " + title, d -> {
+            try {
+                return d.findElements(By.cssSelector("#conversation-list li")).stream()
+                        .filter(li -> li.findElement(By.cssSelector(".conv-title")).getAttribute("textContent").equals(title))
+                        .findFirst().orElse(null);
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                return null;
+            }
+        });
     }
 
     private HttpResponse<String> http(String method, String path, String json) throws IOException, InterruptedException {

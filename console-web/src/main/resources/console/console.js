@@ -998,6 +998,8 @@ function setState(state) {
   // While a reply runs, Stop stands beside Send (a new message would only be told "busy").
   view.cancel.hidden = !busy;
   view.composer.classList.toggle('is-busy', busy);
+  // Regenerate, Retry and Edit wait while a reply runs: the server would only say "busy".
+  view.transcript.classList.toggle('is-busy', busy);
   if (previous !== model.state && previous !== 'unknown' && previous !== 'offline' && model.state !== 'offline') {
     announce(`Companion is ${words(model.state)}.`);
   }

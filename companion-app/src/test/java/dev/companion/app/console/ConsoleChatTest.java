@@ -40,8 +40,12 @@ class ConsoleChatTest extends ScriptedConsoleTest {
         assertThat(boxValue()).isEqualTo("the next one");
         server.model.emit("Answer.");
         page.awaitPendingText("Answer.");
+        // While the reply runs, Edit waits (the server would only say "busy"), and Stop is offered.
+        assertThat(page.visible(ConsolePage.item(0) + " button.edit")).isFalse();
+        assertThat(page.visible("#cancel")).isTrue();
         server.model.finish();
         page.awaitItemText(1, "Answer.");
+        page.await("Edit back", d -> page.visible(ConsolePage.item(0) + " button.edit") && !page.visible("#cancel"));
         assertThat(page.itemText(0)).isEqualTo("first message");
         assertThat(boxValue()).isEqualTo("the next one");
         assertThat(page.script("return localStorage.getItem('companion-console.draft');")).isEqualTo("the next one");
@@ -57,18 +61,19 @@ class ConsoleChatTest extends ScriptedConsoleTest {
                 "The reply stream broke before its end."), true));
         page.type("Explain tides", Keys.ENTER);
         page.await("the ending in the bubble", d -> "The reply stream broke before its end.".equals(page.itemEnding(1)));
-        assertThat(page.visible(ConsolePage.item(1) + " button.retry")).isTrue();
+        page.await("the button " + ConsolePage.item(1) + " button.retry", d -> page.visible(ConsolePage.item(1) + " button.retry"));
 
         page.open(server.console());
         page.await("still said after a reload", d -> "The reply stream broke before its end.".equals(page.itemEnding(1)));
-        assertThat(page.visible(ConsolePage.item(1) + " button.retry")).isTrue();
+        page.await("the button " + ConsolePage.item(1) + " button.retry", d -> page.visible(ConsolePage.item(1) + " button.retry"));
 
         server.model.script("The Moon pulls the sea.");
+        page.await("Retry", d -> page.visible(ConsolePage.item(1) + " button.retry"));
         page.element(ConsolePage.item(1) + " button.retry").click();
         page.awaitItemText(2, "The Moon pulls the sea.");
         page.await("the failed answer folded", d -> "Previous answer".equals(page.text(ConsolePage.item(1) + " summary")));
         assertThat(page.visible(ConsolePage.item(1) + " .item-body")).isFalse();
-        assertThat(page.visible(ConsolePage.item(2) + " button.regenerate")).isTrue();
+        page.await("the button " + ConsolePage.item(2) + " button.regenerate", d -> page.visible(ConsolePage.item(2) + " button.regenerate"));
     }
 
     @Test
@@ -77,15 +82,17 @@ class ConsoleChatTest extends ScriptedConsoleTest {
         server.model.script("First answer.");
         page.type("Name a colour", Keys.ENTER);
         page.awaitItemText(1, "First answer.");
-        assertThat(page.visible(ConsolePage.item(0) + " button.edit")).isTrue();
+        page.await("the button " + ConsolePage.item(0) + " button.edit", d -> page.visible(ConsolePage.item(0) + " button.edit"));
 
         server.model.script("Second answer.");
+        page.await("Regenerate", d -> page.visible(ConsolePage.item(1) + " button.regenerate"));
         page.element(ConsolePage.item(1) + " button.regenerate").click();
         page.awaitItemText(2, "Second answer.");
         page.await("the first answer folded", d -> "Previous answer".equals(page.text(ConsolePage.item(1) + " summary")));
         assertThat(page.visible(ConsolePage.item(1) + " button.regenerate")).isFalse();
-        assertThat(page.visible(ConsolePage.item(2) + " button.regenerate")).isTrue();
+        page.await("the button " + ConsolePage.item(2) + " button.regenerate", d -> page.visible(ConsolePage.item(2) + " button.regenerate"));
 
+        page.await("Edit", d -> page.visible(ConsolePage.item(0) + " button.edit"));
         page.element(ConsolePage.item(0) + " button.edit").click();
         page.await("the message in the box", d -> "Name a colour".equals(boxValue()) && page.visible("#edit-banner"));
         server.model.script("Blue.");

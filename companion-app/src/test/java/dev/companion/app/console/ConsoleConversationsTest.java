@@ -125,6 +125,7 @@ class ConsoleConversationsTest extends ScriptedConsoleTest {
         page.element("#menu-toggle").click();
         page.await("the list", d -> page.visible("#new-chat"));
         assertThat(page.element("#menu-toggle").getAttribute("aria-expanded")).isEqualTo("true");
+        chromium.screenshot(java.nio.file.Path.of("target", "console-shots", "chats-phone-light.png"));
         page.element("#new-chat").click();
         page.await("the list folded again", d -> !page.visible("#new-chat"));
         assertThat(page.element("#menu-toggle").getAttribute("aria-expanded")).isEqualTo("false");

@@ -120,6 +120,7 @@ class ConsoleHistoryAndOfflineTest extends BrowserTest {
             assertThat(page.visible("#details")).isFalse();
             assertThat(occurrences((String) page.script("return document.body.innerText;"), limitation))
                     .as("the offline sentence shown once").isEqualTo(1);
+            chromium.screenshot(java.nio.file.Path.of("target", "console-shots", "offline-desktop-light.png"));
             page.element("#details-toggle").click();
             page.await("the details panel", d -> page.visible("#details"));
             assertThat(chromium.driver.findElement(By.id("provider-live")).getText()).isEqualTo("Not a live model");

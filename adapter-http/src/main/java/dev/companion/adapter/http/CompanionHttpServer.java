@@ -283,6 +283,14 @@ public final class CompanionHttpServer implements AutoCloseable {
         return current.awaitOpenAtMost(streams, timeout);
     }
 
+    /** How many events the event streams have serialised, for the test that each is serialised once. */
+    synchronized long eventFramesMade() {
+        if (events == null) {
+            throw new IllegalStateException("the server has not been started");
+        }
+        return events.framesMade();
+    }
+
     private static int millis(Duration duration) {
         return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
     }

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -86,6 +87,8 @@ final class EventStream implements AutoCloseable {
      * all of them queue this one frame and its bytes are made once.
      */
     private volatile SharedFrame newest;
+    /** How many events' frames were made, for the test that each is made once for all streams. */
+    private final LongAdder framesMade = new LongAdder();
 
     EventStream(Duration keepAlive, int capacity, int maxStreams) {
         this.keepAliveNanos = keepAlive.toNanos();
@@ -172,6 +175,11 @@ final class EventStream implements AutoCloseable {
         new ArrayList<>(open).forEach(Connection::end);
     }
 
+    /** How many events have been serialised into frames so far (each once, however many streams write it). */
+    long framesMade() {
+        return framesMade.sum();
+    }
+
     /** The one frame of {@code event}, shared by every stream that writes it. */
     private SharedFrame frameOf(CompanionEvent event) {
         SharedFrame last = newest;
@@ -192,7 +200,7 @@ final class EventStream implements AutoCloseable {
     }
 
     /** An event's frame, serialised by the first stream that writes it (on an IO thread, not the turn's). */
-    private static final class SharedFrame implements Frame {
+    private final class SharedFrame implements Frame {
         private final CompanionEvent event;
         private volatile byte[] bytes;
 
@@ -209,6 +217,7 @@ final class EventStream implements AutoCloseable {
                     if (made == null) {
                         made = frame(Long.toString(event.cursor()), event.name(), Json.write(Wire.event(event)));
                         bytes = made;
+                        framesMade.increment();
                     }
                 }
             }

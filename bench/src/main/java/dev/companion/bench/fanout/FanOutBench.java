@@ -97,7 +97,11 @@ public final class FanOutBench {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 List<Long> latencies = new ArrayList<>();
                 List<Long> spreads = new ArrayList<>();
+                long[] cpuBefore = null;
                 for (int turn = 0; turn < warmup + turns; turn++) {
+                    if (turn == warmup) {
+                        cpuBefore = cpuTicks(server.pid());
+                    }
                     readers.resetTurn();
                     HttpResponse<String> sent = http.send(HttpRequest.newBuilder(
                                     URI.create("http://127.0.0.1:" + port + "/api/companion/messages"))
@@ -118,6 +122,12 @@ public final class FanOutBench {
                         streams, turns, latencies.size() / streams);
                 System.out.printf("  publish -> read, every delta on every stream: %s%n", summary(latencies));
                 System.out.printf("  first stream -> last stream, per delta:       %s%n", summary(spreads));
+                long[] cpuAfter = cpuTicks(server.pid());
+                int deltas = latencies.size() / streams;
+                System.out.printf("  server CPU per delta fanned out: %.2f ms in all, %.2f ms on the IO threads "
+                                + "(/proc ticks over the %d deltas, including the turns' own work)%n",
+                        (cpuAfter[0] - cpuBefore[0]) * 10.0 / deltas, (cpuAfter[1] - cpuBefore[1]) * 10.0 / deltas,
+                        deltas);
 
                 readers.open(idle - streams);
                 Thread.sleep(3000);
@@ -183,6 +193,28 @@ public final class FanOutBench {
     private static double percentile(long[] sorted, double p) {
         int index = (int) Math.ceil(p / 100 * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+
+    /** CPU ticks (1/100 s) the process has used: in all, and on its XNIO IO threads. */
+    static long[] cpuTicks(long pid) throws IOException {
+        long all = 0;
+        long io = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                    all += ticks;
+                    if (Files.readString(task.resolve("comm")).contains("I/O")) {
+                        io += ticks;
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return new long[] {all, io};
     }
 
     static long residentKib(long pid) throws IOException {

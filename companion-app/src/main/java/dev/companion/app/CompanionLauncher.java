@@ -79,14 +79,15 @@ final class CompanionLauncher implements Launcher {
         CompanionRuntime runtime = runtime(options.provider(), options.storage(), options.maxRunningTurns());
         CompanionHttpServer server;
         try {
-            server = CompanionHttpServer.builder()
+            CompanionHttpServer.Builder builder = CompanionHttpServer.builder()
                     .conversations(runtime.conversations())
                     .workers(runtime)
                     .host(options.host())
                     .port(options.port())
                     .accessToken(token)
-                    .console(CompanionLauncher.class.getClassLoader(), "console/")
-                    .build();
+                    .console(CompanionLauncher.class.getClassLoader(), "console/");
+            options.maxEventStreams().ifPresent(builder::maxEventStreams);
+            server = builder.build();
             server.start();
             storage.announce(options.storage(), server.baseUri());
         } catch (IllegalArgumentException e) {

@@ -10,12 +10,15 @@ import dev.companion.core.model.DiagnosticCode;
 import dev.companion.prompts.ClasspathPromptCatalog;
 import org.junit.jupiter.api.Test;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -60,6 +63,27 @@ class ServeTest {
             assertThatExceptionOfType(CompanionException.class)
                     .isThrownBy(() -> launcher.serve(onPort("127.0.0.1", taken)))
                     .satisfies(e -> assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.PORT_IN_USE));
+        }
+    }
+
+    @Test
+    void max_event_streams_limits_the_open_streams_and_one_more_is_503() throws Exception {
+        ServeOptions defaults = onPort("127.0.0.1", 0);
+        ServeOptions oneStream = new ServeOptions(defaults.host(), defaults.port(), defaults.provider(),
+                defaults.storage(), defaults.accessTokenFile(), defaults.maxRunningTurns(), OptionalInt.of(1));
+        try (RunningServer server = launcher.serve(oneStream)) {
+            URI events = server.consoleUri().resolve("/api/companion/events");
+            HttpResponse<InputStream> first = http.send(HttpRequest.newBuilder(events).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream open = first.body()) {
+                assertThat(first.statusCode()).isEqualTo(200);
+                assertThat(new String(open.readNBytes(13), StandardCharsets.UTF_8)).isEqualTo("retry: 2000\n\n");
+
+                HttpResponse<String> second = http.send(HttpRequest.newBuilder(events).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(second.statusCode()).isEqualTo(503);
+                assertThat(second.body()).contains("event_streams_full");
+            }
         }
     }
 

@@ -373,10 +373,12 @@ public final class CompanionCommandLine {
 
     /**
      * How {@code serve} listens and what it runs. {@code maxRunningTurns} is how many replies may be
-     * written at once across all conversations; one more is refused as busy.
+     * written at once across all conversations; one more is refused as busy. {@code maxEventStreams}
+     * is how many event streams may be open at once (the server's own default when empty); one more
+     * is refused with 503.
      */
     public record ServeOptions(String host, int port, ProviderOptions provider, StorageOptions storage,
-                               Optional<Path> accessTokenFile, int maxRunningTurns) {
+                               Optional<Path> accessTokenFile, int maxRunningTurns, OptionalInt maxEventStreams) {
 
         public static final String DEFAULT_HOST = "127.0.0.1";
         public static final int DEFAULT_PORT = 8765;
@@ -399,6 +401,16 @@ public final class CompanionCommandLine {
             if (maxRunningTurns < 1 || maxRunningTurns > MAX_RUNNING_TURNS) {
                 throw new IllegalArgumentException("maxRunningTurns must be 1 to " + MAX_RUNNING_TURNS);
             }
+            Objects.requireNonNull(maxEventStreams, "maxEventStreams");
+            if (maxEventStreams.isPresent() && maxEventStreams.getAsInt() < 1) {
+                throw new IllegalArgumentException("maxEventStreams must be at least 1");
+            }
+        }
+
+        /** With the server's default limit of open event streams. */
+        public ServeOptions(String host, int port, ProviderOptions provider, StorageOptions storage,
+                            Optional<Path> accessTokenFile, int maxRunningTurns) {
+            this(host, port, provider, storage, accessTokenFile, maxRunningTurns, OptionalInt.empty());
         }
 
         /** With the default number of turns running at once. */

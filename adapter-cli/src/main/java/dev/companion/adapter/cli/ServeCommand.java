@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -24,7 +25,8 @@ import java.util.concurrent.Callable;
         footer = {"  companion serve",
                 "  companion serve --port 9000 --provider openai --model gpt-4o-mini --api-key-env OPENAI_API_KEY",
                 "  companion serve --port 0 --ephemeral      # any free port, nothing kept",
-                "  companion serve --max-running-turns 8     # up to 8 conversations answering at once"})
+                "  companion serve --max-running-turns 8     # up to 8 conversations answering at once",
+                "  companion serve --max-event-streams 200   # at most 200 open event streams"})
 final class ServeCommand implements Callable<Integer> {
 
     private final Launcher launcher;
@@ -49,6 +51,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "refused as busy (1 to " + ServeOptions.MAX_RUNNING_TURNS + ", default: ${DEFAULT-VALUE}).")
     int maxRunningTurns = ServeOptions.DEFAULT_MAX_RUNNING_TURNS;
 
+    @Option(names = "--max-event-streams", paramLabel = "N",
+            description = "How many event streams (console tabs, curl -N, remote clients) may be open at once; "
+                    + "one more is refused with 503 event_streams_full (default: 10000).")
+    Integer maxEventStreams;
+
     @Mixin
     Options.Provider provider = new Options.Provider();
 
@@ -71,8 +78,13 @@ final class ServeCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--max-running-turns takes a whole number from 1 to " + ServeOptions.MAX_RUNNING_TURNS);
         }
+        if (maxEventStreams != null && maxEventStreams < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--max-event-streams takes a whole number of at least 1");
+        }
         ServeOptions options = new ServeOptions(host, port, provider.options(spec.commandLine()),
-                storage.options(spec.commandLine()), Optional.ofNullable(accessTokenFile), maxRunningTurns);
+                storage.options(spec.commandLine()), Optional.ofNullable(accessTokenFile), maxRunningTurns,
+                maxEventStreams == null ? OptionalInt.empty() : OptionalInt.of(maxEventStreams));
         PrintWriter out = spec.commandLine().getOut();
         try (RunningServer server = launcher.serve(options)) {
             out.println("Companion console: " + server.consoleUri());

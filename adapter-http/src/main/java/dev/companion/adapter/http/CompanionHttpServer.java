@@ -53,8 +53,11 @@ public final class CompanionHttpServer implements AutoCloseable {
     public static final Duration DEFAULT_EVENT_KEEP_ALIVE = Duration.ofSeconds(15);
     /** How many events a reader may fall behind before it is dropped, by default. */
     public static final int DEFAULT_EVENT_QUEUE_CAPACITY = 1024;
-    /** How many event streams may be open at once by default; each holds a thread. */
-    public static final int DEFAULT_MAX_EVENT_STREAMS = 64;
+    /**
+     * How many event streams may be open at once by default. A stream holds no thread, only its
+     * connection and a small queue: 10,000 idle ones fit in a few hundred MiB.
+     */
+    public static final int DEFAULT_MAX_EVENT_STREAMS = 10_000;
     /** How long a client may take to send a request's head, by default. */
     public static final Duration DEFAULT_REQUEST_PARSE_TIMEOUT = Duration.ofSeconds(30);
     /** How long an open connection may wait for its next request, by default. */
@@ -137,6 +140,9 @@ public final class CompanionHttpServer implements AutoCloseable {
                 // for a read timeout that is switched off, so a live stream would be cut after all.
                 .setSocketOption(Options.READ_TIMEOUT, millis(settings.idleTimeout()))
                 .setSocketOption(Options.WRITE_TIMEOUT, millis(settings.idleTimeout()))
+                // Undertow's default too, said here because every event is a small write that must
+                // leave at once: no Nagle wait for the previous one's ACK.
+                .setSocketOption(Options.TCP_NODELAY, true)
                 .setHandler(handlers(allowedHosts::get, settings.token(), routes))
                 .build();
         try {
@@ -277,6 +283,14 @@ public final class CompanionHttpServer implements AutoCloseable {
         return current.awaitOpenAtMost(streams, timeout);
     }
 
+    /** How many events the event streams have serialised, for the test that each is serialised once. */
+    synchronized long eventFramesMade() {
+        if (events == null) {
+            throw new IllegalStateException("the server has not been started");
+        }
+        return events.framesMade();
+    }
+
     private static int millis(Duration duration) {
         return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
     }
@@ -390,7 +404,7 @@ public final class CompanionHttpServer implements AutoCloseable {
             return this;
         }
 
-        /** How many event streams may be open at once; 64 by default. One more is refused with 503. */
+        /** How many event streams may be open at once; 10,000 by default. One more is refused with 503. */
         public Builder maxEventStreams(int maxEventStreams) {
             if (maxEventStreams < 1) {
                 throw new IllegalArgumentException("at least one event stream must be allowed");

@@ -14,44 +14,48 @@ import io.undertow.util.HttpString;
 import org.xnio.IoUtils;
 import org.xnio.Options;
 import org.xnio.StreamConnection;
+import org.xnio.XnioExecutor;
+import org.xnio.XnioIoThread;
+import org.xnio.channels.StreamSinkChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * The event streams as Server-Sent Events: {@code GET /api/events} (every conversation's events, or
  * one conversation's with {@code ?conversation=}) and {@code GET /api/companion/events} (the default
  * conversation's, as earlier releases had it). Each stream reads a {@link Source}, chosen per request.
  *
- * <p>Each connection has its own bounded queue and its own writer thread, from a pool of at most
- * {@code maxStreams}; one stream more is refused with 503 {@code event_streams_full} and
- * {@code Retry-After}. The runtime's listener only appends to the queue and returns, so a slow
- * reader can never slow a turn or another reader; a reader that falls more than {@code capacity}
- * live events behind is dropped (with a {@code dropped} event when it can still be written) and
- * resumes from the last id it received. The replay of a resume is taken whole and queued apart,
- * so resuming far back cannot itself overflow, nor count against the live events that follow it.
- * Frames carry one line of JSON each: Jackson escapes CR and LF inside strings, so no text can
- * split or forge a frame.
+ * <p>Streams hold no thread: each is written with non-blocking writes on its connection's IO
+ * thread, and waits for the socket with a write listener when the reader is slower than the
+ * events. At most {@code maxStreams} are open; one more is refused with 503
+ * {@code event_streams_full} and {@code Retry-After}. Each connection has its own bounded queue.
+ * The runtime's listener only appends to it and asks the IO thread to write (once for all the
+ * streams of an IO thread that became ready together), so a slow reader can never slow a turn or
+ * another reader; a reader that falls more than {@code capacity} live events behind is dropped
+ * (with a {@code dropped} event when it can still be written) and resumes from the last id it
+ * received. The replay of a resume is taken whole and queued apart, so resuming far back cannot
+ * itself overflow, nor count against the live events that follow it. An event is serialised once,
+ * by the first stream to write it, and its bytes are shared by every stream.
+ *
+ * <p>Frames carry one line of JSON each: Jackson escapes CR and LF inside strings, so no text can
+ * split or forge a frame. Undertow's own {@code ServerSentEventConnection} is not used: it frames
+ * differently ({@code id:} with no space, a keep-alive of {@code :\n}), sends no {@code retry:},
+ * queues without bound and formats every message again for every connection.
  *
  * <p>A reader that disconnects only ends its own subscription: the turn goes on and is stored;
  * only {@code cancel} stops it. The server listens on the connection for the reader closing it and
@@ -64,29 +68,32 @@ final class EventStream implements AutoCloseable {
     /** When a refused stream may try again: a stream rarely ends sooner. */
     static final int RETRY_AFTER_SECONDS = 10;
 
+    private static final System.Logger LOG = System.getLogger(EventStream.class.getName());
     private static final HttpString LAST_EVENT_ID = new HttpString("Last-Event-ID");
     private static final HttpString ACCEL_BUFFERING = new HttpString("X-Accel-Buffering");
+    private static final byte[] RETRY = ("retry: " + RETRY_MILLIS + "\n\n").getBytes(StandardCharsets.UTF_8);
     private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
 
-    private final Duration keepAlive;
+    private final long keepAliveNanos;
     private final int capacity;
     private final int maxStreams;
     /** Streams open now, at most {@code maxStreams}; guarded by {@code this}, waited on by tests. */
     private int openStreams;
-    private final ThreadPoolExecutor writers;
-    private final ScheduledExecutorService watchdog =
-            Executors.newSingleThreadScheduledExecutor(daemonThreads("companion-events-watchdog"));
+    private boolean closed;
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private final Map<XnioIoThread, ReadyStreams> ready = new ConcurrentHashMap<>();
+    /**
+     * The frame of the newest event: the runtime hands the same event to every stream in turn, so
+     * all of them queue this one frame and its bytes are made once.
+     */
+    private volatile SharedFrame newest;
+    /** How many events' frames were made, for the test that each is made once for all streams. */
+    private final LongAdder framesMade = new LongAdder();
 
     EventStream(Duration keepAlive, int capacity, int maxStreams) {
-        this.keepAlive = keepAlive;
+        this.keepAliveNanos = keepAlive.toNanos();
         this.capacity = capacity;
         this.maxStreams = maxStreams;
-        // One thread per open stream, never more than the streams allowed; a stream accepted while
-        // the thread of one just ended is still on its way back waits in the queue for a moment.
-        this.writers = new ThreadPoolExecutor(maxStreams, maxStreams, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemonThreads("companion-events"));
-        this.writers.allowCoreThreadTimeOut(true);
     }
 
     /**
@@ -114,19 +121,19 @@ final class EventStream implements AutoCloseable {
                         + "serves " + maxStreams + " event streams; close one, or try again later."),
                         Map.of("Retry-After", Integer.toString(RETRY_AFTER_SECONDS)));
             }
-            // The stream holds a thread of its own, not one of the server's workers.
-            exchange.dispatch(writers, (HttpHandler) streaming -> {
-                try {
-                    new Connection(streaming, events, cursor).run();
-                } finally {
-                    releaseSlot();
-                }
-            });
+            Connection connection = new Connection(exchange, events, cursor);
+            try {
+                // From here on the stream lives on its connection's IO thread, and holds no other.
+                exchange.dispatch(exchange.getIoThread(), connection::start);
+            } catch (RuntimeException e) {
+                releaseSlot();
+                throw e;
+            }
         };
     }
 
     private synchronized boolean takeSlot() {
-        if (openStreams >= maxStreams) {
+        if (closed || openStreams >= maxStreams) {
             return false;
         }
         openStreams++;
@@ -162,70 +169,190 @@ final class EventStream implements AutoCloseable {
 
     @Override
     public void close() {
-        open.forEach(Connection::stop);
-        writers.shutdownNow();
-        watchdog.shutdownNow();
+        synchronized (this) {
+            closed = true;
+        }
+        new ArrayList<>(open).forEach(Connection::end);
     }
 
-    /** One reader: a bounded queue filled by the runtime's thread, drained by this connection's writer. */
+    /** How many events have been serialised into frames so far (each once, however many streams write it). */
+    long framesMade() {
+        return framesMade.sum();
+    }
+
+    /** The one frame of {@code event}, shared by every stream that writes it. */
+    private SharedFrame frameOf(CompanionEvent event) {
+        SharedFrame last = newest;
+        if (last != null && last.event == event) {
+            return last;
+        }
+        SharedFrame made = new SharedFrame(event);
+        newest = made;
+        return made;
+    }
+
+    /** What a stream writes: the bytes of one frame. */
+    private interface Frame {
+        byte[] bytes();
+    }
+
+    private record FixedFrame(byte[] bytes) implements Frame {
+    }
+
+    /** An event's frame, serialised by the first stream that writes it (on an IO thread, not the turn's). */
+    private final class SharedFrame implements Frame {
+        private final CompanionEvent event;
+        private volatile byte[] bytes;
+
+        SharedFrame(CompanionEvent event) {
+            this.event = event;
+        }
+
+        @Override
+        public byte[] bytes() {
+            byte[] made = bytes;
+            if (made == null) {
+                synchronized (this) {
+                    made = bytes;
+                    if (made == null) {
+                        made = frame(Long.toString(event.cursor()), event.name(), Json.write(Wire.event(event)));
+                        bytes = made;
+                        framesMade.increment();
+                    }
+                }
+            }
+            return made;
+        }
+    }
+
+    /**
+     * The streams of one IO thread that have something to write: the runtime asks the IO thread
+     * once for all the streams an event made ready, not once per stream.
+     */
+    private static final class ReadyStreams implements Runnable {
+        private final XnioIoThread thread;
+        private ArrayDeque<Connection> waiting = new ArrayDeque<>();
+        private ArrayDeque<Connection> writing = new ArrayDeque<>();
+        private boolean posted;
+
+        ReadyStreams(XnioIoThread thread) {
+            this.thread = thread;
+        }
+
+        void add(Connection connection) {
+            boolean post;
+            synchronized (this) {
+                waiting.addLast(connection);
+                post = !posted;
+                posted = true;
+            }
+            if (post) {
+                try {
+                    thread.execute(this);
+                } catch (RejectedExecutionException e) {
+                    // The server is stopping: its connections are being closed anyway.
+                }
+            }
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                synchronized (this) {
+                    if (waiting.isEmpty()) {
+                        posted = false;
+                        return;
+                    }
+                    ArrayDeque<Connection> swap = writing;
+                    writing = waiting;
+                    waiting = swap;
+                }
+                for (Connection connection = writing.poll(); connection != null; connection = writing.poll()) {
+                    connection.write();
+                }
+            }
+        }
+    }
+
+    /**
+     * One reader: a bounded queue filled by the runtime's thread and written on the connection's
+     * IO thread. Only the IO thread touches the channel, the frame being written and the timer.
+     */
     private final class Connection implements EventListener {
 
         private final HttpServerExchange exchange;
         private final Source source;
         private final long cursor;
-        /** The replay of a resume, taken whole and written first. */
-        private final Deque<Supplier<byte[]>> replay = new ArrayDeque<>();
-        /** Live events: at most {@code capacity}. */
-        private final Deque<Supplier<byte[]>> queue = new ArrayDeque<>();
+        private final XnioIoThread ioThread;
+        private final ReadyStreams readyStreams;
+        /** The replay of a resume, taken whole and written first; guarded by {@code this}. */
+        private final ArrayDeque<Frame> replay = new ArrayDeque<>();
+        /** Live events: at most {@code capacity}; guarded by {@code this}. */
+        private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+        /** Guarded by {@code this}. */
         private boolean replaying;
         private boolean dropped;
-        private boolean stopped;
-        private volatile long writingSince;
-        private ScheduledFuture<?> stuckCheck;
+        private boolean droppedWritten;
+        private boolean ended;
+        /** True while the IO thread has been asked to write, or is writing; guarded by {@code this}. */
+        private boolean scheduled = true;
+
+        // The IO thread's own.
+        private StreamSinkChannel sink;
+        private ByteBuffer writing;
+        private boolean waitingForSocket;
+        private long lastWrite;
+        private XnioExecutor.Key keepAliveTimer;
+        private volatile Subscription subscription;
 
         Connection(HttpServerExchange exchange, Source source, long cursor) {
             this.exchange = exchange;
             this.source = source;
             this.cursor = cursor;
+            this.ioThread = exchange.getIoThread();
+            this.readyStreams = ready.computeIfAbsent(ioThread, ReadyStreams::new);
         }
 
-        void run() {
+        /** On the IO thread: the head and the {@code retry:} hint, then the replay, then live events. */
+        void start() {
             open.add(this);
-            exchange.getConnection().addCloseListener(connection -> stop());
-            watchForClose();
-            Subscription subscription = null;
             try {
+                synchronized (EventStream.this) {
+                    if (closed) {
+                        end();
+                        return;
+                    }
+                }
+                exchange.getConnection().addCloseListener(connection -> end());
                 exchange.setStatusCode(200);
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
                 exchange.getResponseHeaders().put(ACCEL_BUFFERING, "no");
                 // No chunking: the stream is the rest of the connection, as EventSource expects.
                 exchange.setPersistent(false);
-                OutputStream out = exchange.getOutputStream();
-                write(out, ("retry: " + RETRY_MILLIS + "\n\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
+                sink = exchange.getResponseChannel();
+                sink.getWriteSetter().set(channel -> write());
+                watchForClose();
+                writing = ByteBuffer.wrap(RETRY);
                 synchronized (this) {
                     replaying = true;
                 }
-                subscription = source.events().subscribe(cursor, this);
+                Subscription subscribed = source.events().subscribe(cursor, this);
+                subscription = subscribed;
+                boolean endedMeanwhile;
                 synchronized (this) {
                     replaying = false;
+                    endedMeanwhile = ended;
                 }
-                long period = Math.max(1, keepAlive.toMillis());
-                stuckCheck = watchdog.scheduleAtFixedRate(this::closeIfStuck, period, period, TimeUnit.MILLISECONDS);
-                drain(out);
-            } catch (IOException e) {
-                // The reader went away (or was cut off for falling behind): nothing more to do.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                if (subscription != null) {
-                    subscription.close();
+                if (endedMeanwhile) {
+                    subscribed.close();
+                    return;
                 }
-                if (stuckCheck != null) {
-                    stuckCheck.cancel(false);
-                }
-                open.remove(this);
-                IoUtils.safeClose(exchange.getConnection());
+                lastWrite = System.nanoTime();
+                keepAliveTimer = ioThread.executeAfter(this::keepAlive, keepAliveNanos, TimeUnit.NANOSECONDS);
+                write();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "an event stream could not start", e);
+                end();
             }
         }
 
@@ -243,130 +370,219 @@ final class EventStream implements AutoCloseable {
                 return; // then the next failed write ends the stream, as it always would
             }
             StreamConnection channel = connection.getChannel();
-            ConduitStreamSourceChannel source = channel.getSourceChannel();
-            ByteBuffer discard = ByteBuffer.allocate(256);
-            connection.getIoThread().execute(() -> {
+            ConduitStreamSourceChannel requests = channel.getSourceChannel();
+            ByteBuffer discard = ByteBuffer.allocate(64);
+            try {
+                // Listening is not waiting for a request: no read timeout. The write timeout and
+                // the keep-alive timer still cut a client that stops reading.
+                channel.setOption(Options.READ_TIMEOUT, 0);
+            } catch (IOException e) {
+                end();
+                return;
+            }
+            requests.getReadSetter().set(readable -> {
                 try {
-                    // Listening is not waiting for a request: no read timeout. The write timeout and
-                    // the watchdog still cut a client that stops reading.
-                    channel.setOption(Options.READ_TIMEOUT, 0);
+                    discard.clear();
+                    if (readable.read(discard) < 0) {
+                        end();
+                    }
                 } catch (IOException e) {
-                    clientGone();
-                    return;
+                    end();
                 }
-                source.getReadSetter().set(readable -> {
-                    try {
-                        discard.clear();
-                        if (readable.read(discard) < 0) {
-                            clientGone();
-                        }
-                    } catch (IOException e) {
-                        clientGone();
-                    }
-                });
-                source.resumeReads();
             });
+            requests.resumeReads();
         }
 
-        /** Ends the stream at once: the writer stops waiting, a write in progress fails, the slot is freed. */
-        private void clientGone() {
-            stop();
-            IoUtils.safeClose(exchange.getConnection());
-        }
-
-        private void drain(OutputStream out) throws IOException, InterruptedException {
-            while (true) {
-                Supplier<byte[]> frame;
-                boolean dropNow;
-                synchronized (this) {
-                    long deadline = System.nanoTime() + keepAlive.toNanos();
-                    long remaining = keepAlive.toNanos();
-                    while (replay.isEmpty() && queue.isEmpty() && !dropped && !stopped && remaining > 0) {
-                        TimeUnit.NANOSECONDS.timedWait(this, remaining);
-                        remaining = deadline - System.nanoTime();
+        /**
+         * On the IO thread: writes what is queued, as far as the socket takes it, and flushes; when
+         * the socket is full, waits for it to drain with the write listener (which calls this again).
+         */
+        void write() {
+            try {
+                while (true) {
+                    if (writing == null && (writing = nextFrame()) == null) {
+                        if (!sink.flush()) {
+                            waitForSocket();
+                            return;
+                        }
+                        if (doneWriting()) {
+                            break;
+                        }
+                        continue;
                     }
-                    if (stopped) {
+                    if (sink.write(writing) > 0) {
+                        lastWrite = System.nanoTime();
+                    }
+                    if (writing.hasRemaining()) {
+                        waitForSocket();
                         return;
                     }
-                    dropNow = dropped;
-                    frame = dropNow ? null : replay.isEmpty() ? queue.poll() : replay.poll();
+                    writing = null;
                 }
-                if (dropNow) {
-                    write(out, droppedFrame());
-                    out.flush();
-                    return;
+                if (waitingForSocket) {
+                    waitingForSocket = false;
+                    sink.suspendWrites();
                 }
-                write(out, frame != null ? frame.get() : KEEP_ALIVE);
-                boolean more;
+                boolean last;
                 synchronized (this) {
-                    more = !replay.isEmpty() || !queue.isEmpty();
+                    last = droppedWritten;
                 }
-                if (!more) {
-                    out.flush();
+                if (last) {
+                    end();
                 }
+            } catch (IOException e) {
+                // The reader went away: nothing more to do.
+                end();
             }
         }
 
-        private void write(OutputStream out, byte[] bytes) throws IOException {
-            writingSince = System.nanoTime();
-            try {
-                out.write(bytes);
-            } finally {
-                writingSince = 0;
+        private void waitForSocket() {
+            if (!waitingForSocket) {
+                waitingForSocket = true;
+                sink.resumeWrites();
             }
+        }
+
+        /** The next frame to write, or null when there is none (and none after a drop has been said). */
+        private ByteBuffer nextFrame() {
+            Frame frame;
+            synchronized (this) {
+                if (ended) {
+                    return null;
+                }
+                if (dropped) {
+                    if (droppedWritten) {
+                        return null;
+                    }
+                    droppedWritten = true;
+                    return ByteBuffer.wrap(droppedFrame());
+                }
+                frame = replay.isEmpty() ? queue.poll() : replay.poll();
+            }
+            // Serialised (once for every stream) outside this stream's lock, which the runtime takes.
+            return frame == null ? null : ByteBuffer.wrap(frame.bytes());
+        }
+
+        /** True when nothing came in meanwhile: then the runtime asks again when something does. */
+        private synchronized boolean doneWriting() {
+            if (ended || (replay.isEmpty() && queue.isEmpty() && (!dropped || droppedWritten))) {
+                scheduled = false;
+                return true;
+            }
+            return false;
+        }
+
+        /**
+         * On the IO thread, a keep-alive period after the last write: a keep-alive comment when the
+         * stream is idle. A reader that does not read at all would keep a write waiting forever:
+         * once dropped, or after two keep-alive periods without progress, the connection is cut.
+         */
+        private void keepAlive() {
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+            }
+            long now = System.nanoTime();
+            long idle = now - lastWrite;
+            if (writing != null) {
+                boolean isDropped;
+                synchronized (this) {
+                    isDropped = dropped;
+                }
+                if (isDropped || idle > 2 * keepAliveNanos) {
+                    end();
+                    return;
+                }
+            } else if (idle >= keepAliveNanos) {
+                boolean idleNow;
+                synchronized (this) {
+                    idleNow = !scheduled;
+                    scheduled = true;
+                }
+                if (idleNow) {
+                    writing = ByteBuffer.wrap(KEEP_ALIVE);
+                    write();
+                    idle = 0;
+                }
+            }
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+            }
+            keepAliveTimer = ioThread.executeAfter(this::keepAlive,
+                    idle < keepAliveNanos ? keepAliveNanos - idle : keepAliveNanos, TimeUnit.NANOSECONDS);
         }
 
         @Override
         public void onEvent(CompanionEvent event) {
-            if (!source.filter().test(event)) {
-                return;
+            if (source.filter().test(event)) {
+                offer(frameOf(event));
             }
-            // Serialized later, on the writer's thread: the runtime's thread only queues the event.
-            offer(() -> frame(Long.toString(event.cursor()), event.name(), Json.write(Wire.event(event))));
         }
 
         @Override
         public void onReset(long latestCursor) {
-            offer(() -> frame(Long.toString(latestCursor), Wire.RESET, Json.write(Wire.ResetJson.of(latestCursor))));
+            offer(new FixedFrame(frame(Long.toString(latestCursor), Wire.RESET,
+                    Json.write(Wire.ResetJson.of(latestCursor)))));
         }
 
-        /** Called on the runtime's thread: append and return, never wait. */
-        private synchronized void offer(Supplier<byte[]> frame) {
-            if (dropped || stopped) {
-                return;
+        /** Called on the runtime's thread: append, ask the IO thread to write, and return; never wait. */
+        private void offer(Frame frame) {
+            synchronized (this) {
+                if (dropped || ended) {
+                    return;
+                }
+                if (replaying) {
+                    replay.addLast(frame);
+                } else if (queue.size() >= capacity) {
+                    dropped = true;
+                    replay.clear();
+                    queue.clear();
+                } else {
+                    queue.addLast(frame);
+                }
+                if (scheduled) {
+                    return;
+                }
+                scheduled = true;
             }
-            if (replaying) {
-                replay.addLast(frame);
-            } else if (queue.size() >= capacity) {
-                dropped = true;
+            readyStreams.add(this);
+        }
+
+        /** Ends the stream, from any thread, once: no more events, the slot freed, the connection closed. */
+        void end() {
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+                ended = true;
                 replay.clear();
                 queue.clear();
+            }
+            Subscription subscribed = subscription;
+            if (subscribed != null) {
+                subscribed.close();
+            }
+            open.remove(this);
+            releaseSlot();
+            IoUtils.safeClose(exchange.getConnection());
+            if (ioThread == Thread.currentThread()) {
+                stopTimer();
             } else {
-                queue.addLast(frame);
+                try {
+                    ioThread.execute(this::stopTimer);
+                } catch (RejectedExecutionException e) {
+                    // The IO thread has stopped, and its timers with it.
+                }
             }
-            notifyAll();
         }
 
-        synchronized void stop() {
-            stopped = true;
-            notifyAll();
-        }
-
-        /**
-         * A writer blocked on a reader that does not read at all would hold its thread forever: once
-         * dropped, or after two keep-alive periods inside one write, the connection is cut, which
-         * ends the blocked write.
-         */
-        private void closeIfStuck() {
-            long since = writingSince;
-            boolean isDropped;
-            synchronized (this) {
-                isDropped = dropped;
-            }
-            long stuckFor = since == 0 ? 0 : System.nanoTime() - since;
-            if ((isDropped && since != 0) || stuckFor > 2 * keepAlive.toNanos()) {
-                stop();
-                IoUtils.safeClose(exchange.getConnection());
+        private void stopTimer() {
+            if (keepAliveTimer != null) {
+                keepAliveTimer.remove();
+                keepAliveTimer = null;
             }
         }
 
@@ -386,14 +602,5 @@ final class EventStream implements AutoCloseable {
         frame.append("event: ").append(event).append('\n');
         frame.append("data: ").append(jsonLine).append("\n\n");
         return frame.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

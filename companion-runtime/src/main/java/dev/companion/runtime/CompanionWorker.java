@@ -44,6 +44,7 @@ import dev.companion.core.port.PromptCatalog;
 import dev.companion.core.port.PromptNames;
 import dev.companion.core.port.StorageException;
 import dev.companion.core.port.TranscriptStore;
+import dev.companion.core.port.TurnLeases;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -177,9 +178,9 @@ final class CompanionWorker implements Companion {
                                 + hosting.permits().max() + " conversations at once, as many as it may; "
                                 + "send again when one of them is done.")));
             }
-            Optional<TranscriptItem> userItem;
+            TurnLeases.Claim claim;
             try {
-                userItem = opening.userItem(turn.id);
+                claim = hosting.leases().claim(conversation, turn.id, () -> leaseLost(turn));
             } catch (StorageException e) {
                 hosting.permits().release();
                 return new SendResult.Failed(List.of(e.diagnostic()));
@@ -187,7 +188,29 @@ final class CompanionWorker implements Companion {
                 hosting.permits().release();
                 throw e;
             }
+            if (claim instanceof TurnLeases.Claim.Busy busy) {
+                hosting.permits().release();
+                return new SendResult.Busy(Optional.of(busy.holder()), List.of(Diagnostic.warning(
+                        DiagnosticCode.COMPANION_BUSY, "The Companion is answering another message in this "
+                                + "conversation; send again when it is ready.")));
+            }
+            TurnLeases.Claim.Granted granted = (TurnLeases.Claim.Granted) claim;
+            turn.leased(granted.lease());
+            granted.reclaimed().forEach(reclaimed -> announceReclaimed(reclaimed, false));
+            Optional<TranscriptItem> userItem;
+            try {
+                userItem = opening.userItem(turn.id);
+            } catch (StorageException e) {
+                granted.lease().release();
+                hosting.permits().release();
+                return new SendResult.Failed(List.of(e.diagnostic()));
+            } catch (RuntimeException e) {
+                granted.lease().release();
+                hosting.permits().release();
+                throw e;
+            }
             if (userItem.isEmpty()) {
+                granted.lease().release();
                 hosting.permits().release();
                 return new SendResult.Refused(List.of(nothingToDo.orElseThrow()));
             }
@@ -351,6 +374,7 @@ final class CompanionWorker implements Companion {
         stopModel(turn);
         List<Diagnostic> diagnostics = new ArrayList<>(ending.diagnostics());
         Optional<TranscriptItem> reply = storeReply(turn, ending, text, diagnostics);
+        releaseLease(turn);
         TurnOutcome outcome = ending.outcome(turn.id, reply, diagnostics);
         transitions.lock();
         try {
@@ -365,6 +389,42 @@ final class CompanionWorker implements Companion {
         }
         turn.outcome.complete(outcome);
         return Optional.of(outcome);
+    }
+
+    private static void releaseLease(RunningTurn turn) {
+        TurnLeases.Lease lease = turn.lease();
+        if (lease == null) {
+            return;
+        }
+        try {
+            lease.release();
+        } catch (RuntimeException e) {
+            // The lease expires by itself; the reply is stored, so whoever reclaims it adds nothing.
+            LOG.log(Level.WARNING, "the turn's lease was not released: {0}", e.getClass().getName());
+        }
+    }
+
+    /** The claim on this conversation could not be renewed in time: another runtime may take it, so stop. */
+    private void leaseLost(RunningTurn turn) {
+        end(turn, new TurnEnding.Interrupted(List.of(Diagnostic.warning(DiagnosticCode.TURN_INTERRUPTED,
+                "The server lost its claim on this conversation (the database did not answer in time); "
+                        + "the text that had arrived is kept as interrupted."))));
+    }
+
+    /**
+     * Tells readers that a turn another runtime left behind has ended, interrupted, with the text it
+     * had stored. {@code idle}: nothing runs here now (a sweep), so the conversation is ready again.
+     */
+    void announceReclaimed(TurnLeases.ReclaimedTurn reclaimed, boolean idle) {
+        TurnOutcome outcome = new TurnOutcome.Failed(reclaimed.turn(), CompanionState.ERROR, reclaimed.reply(),
+                List.of(Diagnostic.warning(DiagnosticCode.TURN_INTERRUPTED, "The server answering this message "
+                        + "stopped during the reply; the text it had stored is kept as interrupted.")));
+        hosting.events().publish(cursor -> new CompanionEvent.TurnEnded(cursor, hosting.clock().instant(),
+                conversation, outcome));
+        if (idle) {
+            hosting.events().publish(cursor -> new CompanionEvent.StateChanged(cursor, hosting.clock().instant(),
+                    conversation, CompanionState.BUSY, CompanionState.READY));
+        }
     }
 
     private static void stopModel(RunningTurn turn) {

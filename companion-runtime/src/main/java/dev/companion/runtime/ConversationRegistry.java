@@ -301,6 +301,22 @@ final class ConversationRegistry implements Conversations, Worker, CompanionWork
         return catalog.diagnostics();
     }
 
+    /** Ends the turns other runtimes left behind when they died, and tells this runtime's readers. */
+    void reclaimExpiredTurns() {
+        try {
+            for (dev.companion.core.port.TurnLeases.ReclaimedTurn reclaimed : hosting.leases().reclaimExpired()) {
+                try {
+                    worker(reclaimed.conversation()).announceReclaimed(reclaimed, true);
+                } catch (ConversationNotFoundException | IllegalArgumentException gone) {
+                    // deleted meanwhile: nobody follows it any more
+                }
+            }
+        } catch (RuntimeException e) {
+            // A sweep is retried at its next interval; it must never stop the timer.
+            LOG.log(Level.FINE, "expired turn leases were not swept", e);
+        }
+    }
+
     void interruptAll() {
         workers.values().forEach(CompanionWorker::interrupt);
     }

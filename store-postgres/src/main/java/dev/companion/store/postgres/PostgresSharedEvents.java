@@ -1,0 +1,218 @@
+package dev.companion.store.postgres;
+
+import dev.companion.core.model.ConversationId;
+import dev.companion.core.port.SharedEvents;
+import org.postgresql.PGConnection;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The events table (migration V3) as the runtime's shared event log. An append takes the next id
+ * from event_counter and NOTIFYs {@value #CHANNEL} in the same statement; one thread per server
+ * holds a connection outside the pool that LISTENs, wakes the runtime on each notification (and
+ * every {@link #POLL} regardless, in case one was missed), trims the table now and then, and
+ * reconnects by itself when the database goes away and comes back.
+ */
+final class PostgresSharedEvents implements SharedEvents, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(PostgresSharedEvents.class.getName());
+
+    static final String CHANNEL = "companion_events";
+    /** How long the listener waits for a notification before waking the runtime anyway. */
+    static final Duration POLL = Duration.ofSeconds(1);
+    /** How many events the table keeps, and for how long: enough for a reader that lost its connection. */
+    static final long KEEP_EVENTS = 10_000;
+    static final Duration KEEP_FOR = Duration.ofHours(1);
+    private static final Duration TRIM_EVERY = Duration.ofSeconds(30);
+    private static final Duration RECONNECT_BACKOFF_MAX = Duration.ofSeconds(5);
+
+    private static final String APPEND = """
+            WITH next AS (
+                UPDATE event_counter SET last_id = last_id + 1 RETURNING last_id
+            ), woken AS (
+                SELECT pg_notify('companion_events', '') FROM next
+            )
+            INSERT INTO events (id, conversation_id, name, payload)
+            SELECT next.last_id, ?, ?, ? FROM next, woken
+            RETURNING id
+            """;
+    private static final String AFTER = "SELECT id, conversation_id, name, payload FROM events WHERE id > ? ORDER BY id LIMIT ?";
+    private static final String NEWEST = """
+            SELECT id, conversation_id, name, payload FROM (
+                SELECT id, conversation_id, name, payload FROM events ORDER BY id DESC LIMIT ?
+            ) newest ORDER BY id
+            """;
+    private static final String LAST_ID = "SELECT last_id FROM event_counter";
+    private static final String TRIM = """
+            DELETE FROM events
+             WHERE id <= (SELECT last_id FROM event_counter) - ?
+                OR created_at < clock_timestamp() - ? * interval '1 millisecond'
+            """;
+
+    private final Database database;
+    private volatile boolean closed;
+    private volatile Thread listener;
+    private volatile Connection listening;
+
+    PostgresSharedEvents(Database database) {
+        this.database = database;
+    }
+
+    @Override
+    public long append(ConversationId conversation, String name, String payload) {
+        String storable = Storable.text(payload);
+        return database.write(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement(APPEND)) {
+                insert.setString(1, conversation.value());
+                insert.setString(2, name);
+                insert.setString(3, storable);
+                try (ResultSet row = insert.executeQuery()) {
+                    row.next();
+                    return row.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public Page after(long id, int max) {
+        return database.read(connection -> {
+            List<Record> records = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(AFTER)) {
+                select.setLong(1, id);
+                select.setInt(2, max);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        records.add(record(rows));
+                    }
+                }
+            }
+            long latest = lastId(connection);
+            boolean gap = records.isEmpty() ? id != latest : records.get(0).id() != id + 1;
+            return new Page(records, gap, latest);
+        });
+    }
+
+    @Override
+    public Page newest(int max) {
+        return database.read(connection -> {
+            List<Record> records = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(NEWEST)) {
+                select.setInt(1, max);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        records.add(record(rows));
+                    }
+                }
+            }
+            return new Page(records, false, lastId(connection));
+        });
+    }
+
+    private static long lastId(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(LAST_ID)) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    private static Record record(ResultSet row) throws SQLException {
+        return new Record(row.getLong(1), new ConversationId(row.getString(2)), row.getString(3), row.getString(4));
+    }
+
+    @Override
+    public synchronized void listen(Runnable wake) {
+        if (listener != null) {
+            throw new IllegalStateException("already listening");
+        }
+        Thread thread = new Thread(() -> listenUntilClosed(wake), "companion-events-listen");
+        thread.setDaemon(true);
+        listener = thread;
+        thread.start();
+    }
+
+    private void listenUntilClosed(Runnable wake) {
+        long backoffMillis = 100;
+        long nextTrim = System.nanoTime();
+        while (!closed) {
+            try (Connection connection = database.dedicatedConnection()) {
+                listening = connection;
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("LISTEN " + CHANNEL);
+                }
+                backoffMillis = 100;
+                wake.run(); // what was appended while this server was not listening
+                PGConnection notifications = connection.unwrap(PGConnection.class);
+                while (!closed) {
+                    notifications.getNotifications((int) POLL.toMillis());
+                    wake.run();
+                    if (System.nanoTime() - nextTrim >= 0) {
+                        trim(connection);
+                        nextTrim = System.nanoTime() + TRIM_EVERY.toNanos();
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                LOG.log(Level.FINE, "the events listener lost its connection; it reconnects", e);
+            } finally {
+                listening = null;
+            }
+            synchronized (this) {
+                try {
+                    wait(backoffMillis); // a pause before reconnecting, cut short by close()
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            backoffMillis = Math.min(RECONNECT_BACKOFF_MAX.toMillis(), backoffMillis * 2);
+        }
+    }
+
+    private static void trim(Connection connection) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement(TRIM)) {
+            delete.setLong(1, KEEP_EVENTS);
+            delete.setLong(2, KEEP_FOR.toMillis());
+            delete.executeUpdate();
+        }
+    }
+
+    /** Whether the listener holds its connection now: for tests that cut the database. */
+    boolean listening() {
+        return listening != null;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (this) {
+            notifyAll();
+        }
+        Connection connection = listening;
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        }
+        Thread thread = listener;
+        if (thread != null) {
+            try {
+                thread.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

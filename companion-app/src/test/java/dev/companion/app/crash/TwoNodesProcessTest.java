@@ -11,14 +11,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +24,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,12 +44,12 @@ class TwoNodesProcessTest {
     private static final String LEASE = "2s";
 
     private final List<ServerProcess> started = new ArrayList<>();
-    private final List<Stream> streams = new ArrayList<>();
+    private final List<SseStream> streams = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @AfterEach
     void cleanUp() throws InterruptedException {
-        streams.forEach(Stream::close);
+        streams.forEach(SseStream::close);
         for (ServerProcess server : started) {
             server.close();
         }
@@ -164,7 +158,7 @@ class TwoNodesProcessTest {
         String conversation = created(a.client().post("/api/conversations", "{}"));
         String message = "tell me a long story about two servers";
 
-        Stream onB = follow(b.base(), "/api/events?conversation=" + conversation, Optional.empty());
+        SseStream onB = follow(b.base(), "/api/events?conversation=" + conversation, Optional.empty());
         assertThat(send(a, conversation, message).status()).isEqualTo(202);
         JsonNode delta = onB.next("text_delta");
         String turn = delta.get("turn_id").asText();
@@ -206,7 +200,7 @@ class TwoNodesProcessTest {
         String conversation = created(a.client().post("/api/conversations", "{}"));
         String message = "stream this to the other node please";
 
-        Stream onB = follow(b.base(), "/api/events", Optional.empty());
+        SseStream onB = follow(b.base(), "/api/events", Optional.empty());
         long sentAt = System.nanoTime();
         Answer accepted = send(a, conversation, message);
         assertThat(accepted.status()).isEqualTo(202);
@@ -238,7 +232,7 @@ class TwoNodesProcessTest {
         // Resume on A from an id B gave out, halfway: the rest, the same ids, nothing twice.
         int half = seenOnB.size() / 2;
         String lastEventId = seenOnB.get(half).get("cursor").asText();
-        Stream resumedOnA = follow(a.base(), "/api/events", Optional.of(lastEventId));
+        SseStream resumedOnA = follow(a.base(), "/api/events", Optional.of(lastEventId));
         for (JsonNode expected : seenOnB.subList(half + 1, seenOnB.size())) {
             JsonNode event = resumedOnA.nextAny();
             while (!event.path("turn_id").asText().equals(turn)) {
@@ -247,92 +241,20 @@ class TwoNodesProcessTest {
             assertThat(event).isEqualTo(expected);
         }
         // And on B itself, from the same id.
-        Stream resumedOnB = follow(b.base(), "/api/events?conversation=" + conversation, Optional.of(lastEventId));
+        SseStream resumedOnB = follow(b.base(), "/api/events?conversation=" + conversation, Optional.of(lastEventId));
         assertThat(resumedOnB.next("turn_completed").get("cursor")).isEqualTo(seenOnB.get(seenOnB.size() - 1).get("cursor"));
 
         // An id no node holds (never given out) is a reset, as for one node.
-        Stream unknown = follow(a.base(), "/api/events", Optional.of("999999999"));
+        SseStream unknown = follow(a.base(), "/api/events", Optional.of("999999999"));
         assertThat(unknown.next("reset")).isNotNull();
     }
 
     // ---- an SSE reader that can send Last-Event-ID ------------------------------------------------
 
-    private Stream follow(URI base, String path, Optional<String> lastEventId) throws InterruptedException {
-        Stream stream = new Stream(http, base.resolve(path), lastEventId);
+    private SseStream follow(URI base, String path, Optional<String> lastEventId) throws InterruptedException {
+        SseStream stream = new SseStream(http, base.resolve(path), lastEventId, EVENT);
         streams.add(stream);
         assertThat(stream.open.await(EVENT.toMillis(), TimeUnit.MILLISECONDS)).as("the stream opened").isTrue();
         return stream;
-    }
-
-    private static final class Stream implements AutoCloseable {
-        final LinkedBlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
-        final CountDownLatch open = new CountDownLatch(1);
-        private final java.util.concurrent.CompletableFuture<HttpResponse<java.io.InputStream>> response;
-
-        Stream(HttpClient http, URI uri, Optional<String> lastEventId) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
-            lastEventId.ifPresent(id -> request.header("Last-Event-ID", id));
-            response = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-            Thread reader = new Thread(this::read, "sse-reader");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        private void read() {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.join().body(),
-                    StandardCharsets.UTF_8))) {
-                String event = null;
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    if (line.startsWith("retry:")) {
-                        open.countDown();
-                    } else if (line.startsWith("event: ")) {
-                        event = line.substring("event: ".length());
-                    } else if (line.startsWith("data: ")) {
-                        JsonNode data = CompanionClient.JSON.readTree(line.substring("data: ".length()));
-                        if (!data.has("type") && event != null) {
-                            data = ((com.fasterxml.jackson.databind.node.ObjectNode) data).put("type", event);
-                        }
-                        events.add(data);
-                    }
-                }
-            } catch (IOException | RuntimeException ended) {
-                // the server went away, or the test closed the stream
-            } finally {
-                open.countDown();
-                events.add(CompanionClient.END);
-            }
-        }
-
-        JsonNode nextAny() throws InterruptedException {
-            JsonNode event = events.poll(EVENT.toMillis(), TimeUnit.MILLISECONDS);
-            assertThat(event).as("an event before the deadline").isNotNull();
-            assertThat(event).as("the stream is still open").isNotSameAs(CompanionClient.END);
-            return event;
-        }
-
-        /** The next event of that type (any when null), skipping others. */
-        JsonNode next(String type) throws InterruptedException {
-            long deadline = System.nanoTime() + EVENT.toNanos();
-            while (true) {
-                JsonNode event = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                assertThat(event).as("a %s event before the deadline", type).isNotNull();
-                assertThat(event).as("the stream ended before a %s event", type).isNotSameAs(CompanionClient.END);
-                if (type == null || type.equals(event.path("type").asText())) {
-                    return event;
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            response.thenAccept(r -> {
-                try {
-                    r.body().close();
-                } catch (IOException ignored) {
-                    // already closed
-                }
-            });
-            response.cancel(true);
-        }
     }
 }

@@ -45,13 +45,26 @@ final class PostgresSharedEvents implements SharedEvents, AutoCloseable {
             SELECT next.last_id, ?, ?, ? FROM next, woken
             RETURNING id
             """;
-    private static final String AFTER = "SELECT id, conversation_id, name, payload FROM events WHERE id > ? ORDER BY id LIMIT ?";
-    private static final String NEWEST = """
-            SELECT id, conversation_id, name, payload FROM (
-                SELECT id, conversation_id, name, payload FROM events ORDER BY id DESC LIMIT ?
-            ) newest ORDER BY id
+    /**
+     * The records after an id and the newest id, in one statement so both come from one snapshot: read
+     * apart, a record committed in between would look like a gap.
+     */
+    private static final String AFTER = """
+            SELECT c.last_id, e.id, e.conversation_id, e.name, e.payload
+              FROM event_counter c
+              LEFT JOIN LATERAL (
+                   SELECT id, conversation_id, name, payload FROM events WHERE id > ? ORDER BY id LIMIT ?
+              ) e ON true
+             ORDER BY e.id
             """;
-    private static final String LAST_ID = "SELECT last_id FROM event_counter";
+    private static final String NEWEST = """
+            SELECT c.last_id, e.id, e.conversation_id, e.name, e.payload
+              FROM event_counter c
+              LEFT JOIN LATERAL (
+                   SELECT id, conversation_id, name, payload FROM events ORDER BY id DESC LIMIT ?
+              ) e ON true
+             ORDER BY e.id
+            """;
     private static final String TRIM = """
             DELETE FROM events
              WHERE id <= (SELECT last_id FROM event_counter) - ?
@@ -86,47 +99,40 @@ final class PostgresSharedEvents implements SharedEvents, AutoCloseable {
     @Override
     public Page after(long id, int max) {
         return database.read(connection -> {
-            List<Record> records = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement(AFTER)) {
                 select.setLong(1, id);
                 select.setInt(2, max);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        records.add(record(rows));
-                    }
-                }
+                return page(select, id);
             }
-            long latest = lastId(connection);
-            boolean gap = records.isEmpty() ? id != latest : records.get(0).id() != id + 1;
-            return new Page(records, gap, latest);
         });
     }
 
     @Override
     public Page newest(int max) {
         return database.read(connection -> {
-            List<Record> records = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement(NEWEST)) {
                 select.setInt(1, max);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        records.add(record(rows));
-                    }
-                }
+                return page(select, -1);
             }
-            return new Page(records, false, lastId(connection));
         });
     }
 
-    private static long lastId(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(LAST_ID)) {
-            row.next();
-            return row.getLong(1);
+    /** The rows of {@link #AFTER} or {@link #NEWEST}; {@code after} -1: no gap to look for. */
+    private static Page page(PreparedStatement select, long after) throws SQLException {
+        List<Record> records = new ArrayList<>();
+        long latest = 0;
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                latest = rows.getLong(1);
+                rows.getLong(2);
+                if (!rows.wasNull()) {
+                    records.add(new Record(rows.getLong(2), new ConversationId(rows.getString(3)), rows.getString(4),
+                            rows.getString(5)));
+                }
+            }
         }
-    }
-
-    private static Record record(ResultSet row) throws SQLException {
-        return new Record(row.getLong(1), new ConversationId(row.getString(2)), row.getString(3), row.getString(4));
+        boolean gap = after >= 0 && (records.isEmpty() ? after != latest : records.get(0).id() != after + 1);
+        return new Page(records, gap, latest);
     }
 
     @Override

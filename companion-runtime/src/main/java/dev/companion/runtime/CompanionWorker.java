@@ -486,6 +486,10 @@ final class CompanionWorker implements Companion {
             if (current != null) {
                 return Optional.of(current.id);
             }
+            Optional<TurnId> elsewhere = hosting.leases().holder(conversation);
+            if (elsewhere.isPresent()) {
+                return elsewhere;
+            }
             deleted = true;
             return Optional.empty();
         } finally {
@@ -570,12 +574,25 @@ final class CompanionWorker implements Companion {
         }
         diagnostics.addAll(host.storeDiagnostics());
         diagnostics.addAll(store.diagnostics());
-        CompanionState state = current == null ? CompanionState.READY : CompanionState.BUSY;
+        Optional<TurnId> runningTurn = current != null ? Optional.of(current.id) : heldElsewhere();
+        CompanionState state = runningTurn.isEmpty() ? CompanionState.READY : CompanionState.BUSY;
         Profile profile = hosting.profile();
         return new CompanionStatus(conversation, state,
                 new WorkerSnapshot(profile.id(), profile.label(), state, profile, AuthorityPolicy.CONVERSATION_ONLY),
                 new TransportInfo("embedded_runtime", "events", limitation), provider,
-                AuthorityPolicy.CONVERSATION_ONLY, Optional.ofNullable(current).map(t -> t.id), diagnostics);
+                AuthorityPolicy.CONVERSATION_ONLY, runningTurn, diagnostics);
+    }
+
+    /**
+     * The turn another runtime on a shared store runs here, if any. Unknown while the store is away:
+     * a status answers from what this runtime holds rather than fail.
+     */
+    private Optional<TurnId> heldElsewhere() {
+        try {
+            return hosting.leases().holder(conversation);
+        } catch (StorageException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

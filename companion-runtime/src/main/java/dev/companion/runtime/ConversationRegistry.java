@@ -165,13 +165,13 @@ final class ConversationRegistry implements Conversations, Worker, CompanionWork
                 throw new ConversationNotFoundException(id);
             }
             CompanionWorker worker = workers.get(id);
-            if (worker != null) {
-                Optional<dev.companion.core.model.TurnId> running = worker.markDeleted();
-                if (running.isPresent()) {
-                    return new DeleteResult.Busy(running.get(), List.of(Diagnostic.warning(
-                            DiagnosticCode.COMPANION_BUSY, "The Companion is answering in this conversation; "
-                                    + "cancel the reply or wait for it, then delete.")));
-                }
+            // A turn here, or on another runtime sharing the store, keeps the conversation.
+            Optional<dev.companion.core.model.TurnId> running = worker != null ? worker.markDeleted()
+                    : hosting.leases().holder(id);
+            if (running.isPresent()) {
+                return new DeleteResult.Busy(running.get(), List.of(Diagnostic.warning(
+                        DiagnosticCode.COMPANION_BUSY, "The Companion is answering in this conversation; "
+                                + "cancel the reply or wait for it, then delete.")));
             }
             catalog.delete(id);
             workers.remove(id);

@@ -29,6 +29,7 @@ import java.util.logging.Logger;
 final class EventLog {
 
     private static final Logger LOG = Logger.getLogger(EventLog.class.getName());
+    private static final int CATCH_UP_PAGE = 1000;
 
     private record Reader(Predicate<CompanionEvent> filter, EventListener listener) {
     }
@@ -143,12 +144,12 @@ final class EventLog {
         catchingUp.lock();
         try {
             while (true) {
-                SharedEvents.Page page = log.after(latestCursor(), 1000);
+                SharedEvents.Page page = log.after(latestCursor(), CATCH_UP_PAGE);
                 synchronized (this) {
                     arrived(page);
                 }
-                if (page.records().isEmpty() || page.gap()) {
-                    return;
+                if (page.records().size() < CATCH_UP_PAGE || page.gap()) {
+                    return; // a short page is the end of the log, as far as it was committed
                 }
             }
         } finally {

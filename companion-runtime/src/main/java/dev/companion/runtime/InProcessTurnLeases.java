@@ -5,6 +5,7 @@ import dev.companion.core.model.TurnId;
 import dev.companion.core.port.TurnLeases;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -23,5 +24,10 @@ final class InProcessTurnLeases implements TurnLeases {
             return new Claim.Busy(holder);
         }
         return new Claim.Granted(() -> holders.remove(conversation, turn), List.of());
+    }
+
+    @Override
+    public Optional<TurnId> holder(ConversationId conversation) {
+        return Optional.ofNullable(holders.get(conversation));
     }
 }

@@ -134,6 +134,11 @@ class TwoRuntimesOnOneDatabaseTest {
                 });
 
                 assertThat(followerOnB.next(CompanionEvent.TurnStarted.class).turn().id()).isEqualTo(turn);
+                // B holds no turn of its own, yet says who answers, and keeps the conversation.
+                assertThat(onB.status().state()).isEqualTo(dev.companion.core.model.CompanionState.BUSY);
+                assertThat(onB.status().runningTurn()).contains(turn);
+                assertThat(b.conversations().delete(onB.conversationId()))
+                        .isInstanceOf(dev.companion.core.DeleteResult.Busy.class);
                 StringBuilder seen = new StringBuilder();
                 long lastCursor = 0;
                 for (int i = 0; i < 3; i++) {

@@ -30,6 +30,13 @@ public interface TurnLeases {
     Claim claim(ConversationId conversation, TurnId turn, Runnable lost);
 
     /**
+     * The turn holding the conversation now, wherever it runs; empty when none does.
+     *
+     * @throws StorageException when the answer cannot be had (the database is unreachable)
+     */
+    Optional<TurnId> holder(ConversationId conversation);
+
+    /**
      * Ends the turns whose holders stopped renewing their leases, each as an interrupted reply with
      * the text stored so far. Best effort: a failure leaves them for the next call.
      */

@@ -13,6 +13,7 @@ import dev.companion.core.model.Severity;
 import dev.companion.core.model.TokenUsage;
 import dev.companion.core.model.TranscriptItem;
 import dev.companion.core.model.Turn;
+import dev.companion.core.model.TurnEnd;
 import dev.companion.core.model.TurnId;
 import dev.companion.core.model.TurnOutcome;
 
@@ -24,8 +25,8 @@ import java.util.Optional;
 
 /**
  * An event as the text a shared event log keeps, and back, for runtimes of this release and later:
- * a sequence of fields, each its length, a colon and its characters, in an order fixed per event
- * name. The cursor is not in it: the log gives the id. A payload this release cannot read (a newer
+ * a sequence of fields, each its length, a colon and its characters: the format's version, the
+ * kind of event, then the event's fields in an order fixed per kind. The cursor is not in it: the log gives the id. A payload this release cannot read (a newer
  * runtime's event) is refused with {@link IllegalArgumentException}, and its reader skips it.
  */
 final class EventCodec {
@@ -37,7 +38,7 @@ final class EventCodec {
 
     static String encode(CompanionEvent event) {
         Writer out = new Writer();
-        out.text(VERSION).instant(event.at()).text(event.conversationId().value());
+        out.text(VERSION).text(Kind.of(event).name()).instant(event.at()).text(event.conversationId().value());
         if (event instanceof CompanionEvent.TurnStarted started) {
             out.text(started.turn().id().value()).instant(started.turn().startedAt());
             item(out, started.turn().userItem());
@@ -62,47 +63,71 @@ final class EventCodec {
         return out.toString();
     }
 
-    static CompanionEvent decode(long cursor, String name, String payload) {
+    static CompanionEvent decode(long cursor, String payload) {
         try {
             Reader in = new Reader(payload);
             if (!VERSION.equals(in.text())) {
                 throw new IllegalArgumentException("an event of another version");
             }
+            Kind kind = Kind.valueOf(in.text());
             Instant at = in.instant();
             ConversationId conversation = new ConversationId(in.text());
-            return switch (name) {
-                case "turn_started" -> {
+            return switch (kind) {
+                case STARTED -> {
                     TurnId turn = new TurnId(in.text());
                     Instant startedAt = in.instant();
                     yield new CompanionEvent.TurnStarted(cursor, at, conversation, new Turn(turn, item(in), startedAt));
                 }
-                case "text_delta" -> new CompanionEvent.TextDelta(cursor, at, conversation, new TurnId(in.text()), in.text());
-                case "reasoning_delta" -> new CompanionEvent.ReasoningDelta(cursor, at, conversation,
+                case DELTA -> new CompanionEvent.TextDelta(cursor, at, conversation, new TurnId(in.text()), in.text());
+                case REASONING -> new CompanionEvent.ReasoningDelta(cursor, at, conversation,
                         new TurnId(in.text()), in.text());
-                case "state_changed" -> new CompanionEvent.StateChanged(cursor, at, conversation,
+                case ENDED -> new CompanionEvent.TurnEnded(cursor, at, conversation, outcome(in));
+                case STATE -> new CompanionEvent.StateChanged(cursor, at, conversation,
                         CompanionState.valueOf(in.text()), CompanionState.valueOf(in.text()));
-                case "conversation_created" -> new CompanionEvent.ConversationCreated(cursor, at, conversation(in));
-                case "conversation_renamed" -> new CompanionEvent.ConversationRenamed(cursor, at, conversation(in));
-                case "conversation_deleted" -> new CompanionEvent.ConversationDeleted(cursor, at, conversation);
-                default -> new CompanionEvent.TurnEnded(cursor, at, conversation, outcome(in));
+                case CREATED -> new CompanionEvent.ConversationCreated(cursor, at, conversation(in));
+                case RENAMED -> new CompanionEvent.ConversationRenamed(cursor, at, conversation(in));
+                case DELETED -> new CompanionEvent.ConversationDeleted(cursor, at, conversation);
             };
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("an event this runtime cannot read: " + name, e);
+            throw new IllegalArgumentException("an event this runtime cannot read", e);
+        }
+    }
+
+    /** Which record type a payload holds: this codec's own tag, apart from the event's wire name. */
+    private enum Kind {
+        STARTED, DELTA, REASONING, ENDED, STATE, CREATED, RENAMED, DELETED;
+
+        static Kind of(CompanionEvent event) {
+            if (event instanceof CompanionEvent.TurnStarted) {
+                return STARTED;
+            } else if (event instanceof CompanionEvent.TextDelta) {
+                return DELTA;
+            } else if (event instanceof CompanionEvent.ReasoningDelta) {
+                return REASONING;
+            } else if (event instanceof CompanionEvent.TurnEnded) {
+                return ENDED;
+            } else if (event instanceof CompanionEvent.StateChanged) {
+                return STATE;
+            } else if (event instanceof CompanionEvent.ConversationCreated) {
+                return CREATED;
+            } else if (event instanceof CompanionEvent.ConversationRenamed) {
+                return RENAMED;
+            }
+            return DELETED;
         }
     }
 
     private static TurnOutcome outcome(Reader in) {
-        String end = in.text();
+        TurnEnd end = TurnEnd.valueOf(in.text());
         CompanionState state = CompanionState.valueOf(in.text());
         TurnId turn = new TurnId(in.text());
         Optional<TranscriptItem> reply = in.flag() ? Optional.of(item(in)) : Optional.empty();
         List<Diagnostic> diagnostics = diagnostics(in);
         return switch (end) {
-            case "COMPLETED" -> new TurnOutcome.Completed(turn, reply, diagnostics);
-            case "FAILED" -> new TurnOutcome.Failed(turn, state, reply, diagnostics);
-            case "CANCELLED" -> new TurnOutcome.Cancelled(turn, reply, diagnostics);
-            case "TIMED_OUT" -> new TurnOutcome.TimedOut(turn, reply, diagnostics);
-            default -> throw new IllegalArgumentException("an ending this runtime does not know");
+            case COMPLETED -> new TurnOutcome.Completed(turn, reply, diagnostics);
+            case FAILED -> new TurnOutcome.Failed(turn, state, reply, diagnostics);
+            case CANCELLED -> new TurnOutcome.Cancelled(turn, reply, diagnostics);
+            case TIMED_OUT -> new TurnOutcome.TimedOut(turn, reply, diagnostics);
         };
     }
 

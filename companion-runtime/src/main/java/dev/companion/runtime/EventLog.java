@@ -171,7 +171,7 @@ final class EventLog {
             }
             CompanionEvent event;
             try {
-                event = EventCodec.decode(record.id(), record.name(), record.payload());
+                event = EventCodec.decode(record.id(), record.payload());
             } catch (IllegalArgumentException e) {
                 // Written by a newer runtime: skipped, and its cursor passed, so resuming still works.
                 latest = record.id();

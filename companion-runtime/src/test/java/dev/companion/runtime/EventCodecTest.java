@@ -63,22 +63,22 @@ class EventCodecTest {
     void every_kind_of_event_reads_back_as_written() {
         for (CompanionEvent event : everyKind()) {
             String payload = EventCodec.encode(event);
-            assertThat(EventCodec.decode(event.cursor(), event.name(), payload)).isEqualTo(event);
+            assertThat(EventCodec.decode(event.cursor(), payload)).isEqualTo(event);
         }
     }
 
     @Test
     void the_id_the_log_gives_is_the_cursor() {
         CompanionEvent delta = new CompanionEvent.TextDelta(0, AT, CONVERSATION, TURN, "x");
-        assertThat(EventCodec.decode(99, delta.name(), EventCodec.encode(delta)).cursor()).isEqualTo(99);
+        assertThat(EventCodec.decode(99, EventCodec.encode(delta)).cursor()).isEqualTo(99);
     }
 
     @Test
     void a_payload_of_another_version_or_a_broken_one_is_refused() {
         CompanionEvent delta = new CompanionEvent.TextDelta(0, AT, CONVERSATION, TURN, "x");
         String payload = EventCodec.encode(delta);
-        assertThatIllegalArgumentException().isThrownBy(() -> EventCodec.decode(1, "text_delta", "1:2" + payload.substring(3)));
-        assertThatIllegalArgumentException().isThrownBy(() -> EventCodec.decode(1, "text_delta", payload.substring(0, 10)));
-        assertThatIllegalArgumentException().isThrownBy(() -> EventCodec.decode(1, "turn_exploded", payload));
+        assertThatIllegalArgumentException().isThrownBy(() -> EventCodec.decode(1, "1:2" + payload.substring(3)));
+        assertThatIllegalArgumentException().isThrownBy(() -> EventCodec.decode(1, payload.substring(0, 10)));
+        assertThatIllegalArgumentException().isThrownBy(() -> EventCodec.decode(1, payload.replace("5:DELTA", "8:EXPLODED")));
     }
 }

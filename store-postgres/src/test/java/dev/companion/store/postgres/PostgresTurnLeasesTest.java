@@ -80,9 +80,27 @@ class PostgresTurnLeasesTest {
         }
     }
 
+    @Test
+    void a_held_lease_is_renewed_again_once_the_database_is_back_from_an_outage_shorter_than_the_lease()
+            throws Exception {
+        ConversationId id = freshId();
+        Duration lease = Duration.ofSeconds(20);
+        try (var a = PostgresConversationCatalog.open(DATABASE.settings());
+             var b = PostgresConversationCatalog.open(DATABASE.settings())) {
+            a.create(id, Optional.empty(), T0);
+            TurnId turn = TurnId.random();
+            Claim.Granted held = (Claim.Granted) a.turnLeases(lease).claim(id, turn, NOT_LOST);
+            DATABASE.cluster().stop();
+            DATABASE.cluster().start();
+            assertThat(waitForRenewals(id, 1)).as("a renewal after the restart").isEqualTo(1);
+            assertThat(b.turnLeases(lease).claim(id, TurnId.random(), NOT_LOST)).isEqualTo(new Claim.Busy(turn));
+            held.lease().release();
+        }
+    }
+
     /** Waits (with a deadline) until expires_at has moved forward {@code times} times. */
     private static long waitForRenewals(ConversationId id, int times) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         Object last = null;
         long seen = 0;
         try (var connection = DATABASE.connect();
@@ -97,7 +115,7 @@ class PostgresTurnLeasesTest {
                     }
                     last = expires;
                 }
-                Thread.onSpinWait();
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // the poll's pace
             }
         }
         return seen;

@@ -185,11 +185,16 @@ final class EventLog {
         return latest;
     }
 
-    synchronized EventReplay after(long cursor, int max) {
+    EventReplay after(long cursor, int max) {
         return after(cursor, max, event -> true);
     }
 
-    synchronized EventReplay after(long cursor, int max, Predicate<CompanionEvent> filter) {
+    EventReplay after(long cursor, int max, Predicate<CompanionEvent> filter) {
+        catchUpTo(cursor);
+        return afterHere(cursor, max, filter);
+    }
+
+    private synchronized EventReplay afterHere(long cursor, int max, Predicate<CompanionEvent> filter) {
         if (!known(cursor)) {
             return new EventReplay.Reset(latest);
         }
@@ -205,11 +210,31 @@ final class EventLog {
         return new EventReplay.Events(events, latest);
     }
 
-    synchronized Subscription subscribe(long cursor, EventListener listener) {
+    Subscription subscribe(long cursor, EventListener listener) {
         return subscribe(cursor, event -> true, listener);
     }
 
-    synchronized Subscription subscribe(long cursor, Predicate<CompanionEvent> filter, EventListener listener) {
+    Subscription subscribe(long cursor, Predicate<CompanionEvent> filter, EventListener listener) {
+        catchUpTo(cursor);
+        return subscribeHere(cursor, filter, listener);
+    }
+
+    /**
+     * A cursor another runtime gave out may be newer than what this one has read so far (its wake-up
+     * is on its way): read up to it first, so it resumes rather than resets. Outside this log's lock.
+     */
+    private void catchUpTo(long cursor) {
+        if (shared != null && cursor > latestCursor()) {
+            try {
+                catchUp();
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "the shared event log could not be read", e);
+            }
+        }
+    }
+
+    private synchronized Subscription subscribeHere(long cursor, Predicate<CompanionEvent> filter,
+                                                    EventListener listener) {
         if (known(cursor)) {
             for (CompanionEvent event : retained) {
                 if (event.cursor() > cursor && filter.test(event)) {

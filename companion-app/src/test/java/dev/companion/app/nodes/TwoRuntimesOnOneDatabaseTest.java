@@ -126,6 +126,8 @@ class TwoRuntimesOnOneDatabaseTest {
                 SendResult sent = onA.send(SendMessageCommand.of("count to three"));
                 assertThat(sent).isInstanceOf(SendResult.Accepted.class);
                 var turn = ((SendResult.Accepted) sent).turn().id();
+                // A cursor A just gave out resumes on B at once, before B's wake-up could have arrived.
+                assertThat(onB.eventsAfter(onA.latestCursor(), 10)).isInstanceOf(EventReplay.Events.class);
 
                 SendResult second = onB.send(SendMessageCommand.of("me too"));
                 assertThat(second).isInstanceOfSatisfying(SendResult.Busy.class, busy -> {

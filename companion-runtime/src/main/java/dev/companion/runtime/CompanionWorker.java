@@ -180,7 +180,17 @@ final class CompanionWorker implements Companion {
             }
             TurnLeases.Claim claim;
             try {
-                claim = hosting.leases().claim(conversation, turn.id, () -> leaseLost(turn));
+                claim = hosting.leases().claim(conversation, turn.id, new TurnLeases.Holder() {
+                    @Override
+                    public void lost() {
+                        leaseLost(turn);
+                    }
+
+                    @Override
+                    public void cancelRequested() {
+                        end(turn, cancelledEnding());
+                    }
+                });
             } catch (StorageException e) {
                 hosting.permits().release();
                 return new SendResult.Failed(List.of(e.diagnostic()));
@@ -527,6 +537,15 @@ final class CompanionWorker implements Companion {
     public CancelResult cancel(CancelCommand command) {
         checkNotDeleted();
         RunningTurn current = running;
+        if (current == null) {
+            Optional<TurnId> elsewhere = heldElsewhere();
+            if (elsewhere.isPresent() && command.turn().map(elsewhere.get()::equals).orElse(true)) {
+                Optional<CancelResult> asked = cancelElsewhere(elsewhere.get());
+                if (asked.isPresent()) {
+                    return asked.get();
+                }
+            }
+        }
         if (command.turn().isPresent() && (current == null || !current.id.equals(command.turn().get()))) {
             return endedOrUnknown(command.turn().get());
         }
@@ -534,12 +553,55 @@ final class CompanionWorker implements Companion {
             return new CancelResult.NotRunning(Diagnostic.info(DiagnosticCode.NOT_RUNNING,
                     "No turn is running; there was nothing to cancel."));
         }
-        Optional<TurnOutcome> ended = end(current, new TurnEnding.Cancelled(List.of(Diagnostic.info(
-                DiagnosticCode.CANCELLED, "The turn was cancelled; the reply so far is kept, marked cancelled."))));
+        Optional<TurnOutcome> ended = end(current, cancelledEnding());
         if (ended.isPresent() && ended.get() instanceof TurnOutcome.Cancelled cancelled) {
             return new CancelResult.Cancelled(cancelled, cancelled.diagnostics().get(0));
         }
         return endedOrUnknown(current.id);
+    }
+
+    private static TurnEnding cancelledEnding() {
+        return new TurnEnding.Cancelled(List.of(Diagnostic.info(
+                DiagnosticCode.CANCELLED, "The turn was cancelled; the reply so far is kept, marked cancelled.")));
+    }
+
+    /** How long a cancel waits for the runtime running the turn elsewhere to say it ended. */
+    private static final Duration CANCEL_ELSEWHERE_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * Asks the runtime running {@code turn} on a shared store to cancel it, and waits for the turn's
+     * end to arrive with the shared events. Empty when there is no such runtime to ask (the turn
+     * ended meanwhile, or leases are this process's own).
+     */
+    private Optional<CancelResult> cancelElsewhere(TurnId turn) {
+        CompletableFuture<TurnOutcome> ended = new CompletableFuture<>();
+        try (Subscription watching = hosting.events().subscribe(hosting.events().latestCursor(), this::mine,
+                event -> {
+                    if (event instanceof CompanionEvent.TurnEnded end && end.outcome().turnId().equals(turn)) {
+                        ended.complete(end.outcome());
+                    }
+                })) {
+            if (!hosting.leases().requestCancel(conversation, turn)) {
+                return Optional.empty();
+            }
+            TurnOutcome outcome = ended.get(CANCEL_ELSEWHERE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (outcome instanceof TurnOutcome.Cancelled cancelled) {
+                return Optional.of(new CancelResult.Cancelled(cancelled, cancelled.diagnostics().get(0)));
+            }
+            return Optional.of(new CancelResult.AlreadyCompleted(turn, outcome, Diagnostic.info(
+                    DiagnosticCode.ALREADY_COMPLETED, "The turn had already ended ("
+                            + outcome.end().wireName().replace('_', ' ') + "); nothing was changed.")));
+        } catch (StorageException e) {
+            return Optional.empty();
+        } catch (TimeoutException e) {
+            return Optional.of(new CancelResult.NotRunning(Diagnostic.info(DiagnosticCode.NOT_RUNNING,
+                    "The reply runs on another server, which was asked to stop it and has not said it did yet.")));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a turn outcome never fails", e);
+        }
     }
 
     private CancelResult endedOrUnknown(TurnId id) {

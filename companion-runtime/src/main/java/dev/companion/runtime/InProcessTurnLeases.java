@@ -18,7 +18,7 @@ final class InProcessTurnLeases implements TurnLeases {
     private final ConcurrentMap<ConversationId, TurnId> holders = new ConcurrentHashMap<>();
 
     @Override
-    public Claim claim(ConversationId conversation, TurnId turn, Runnable lost) {
+    public Claim claim(ConversationId conversation, TurnId turn, Holder claimant) {
         TurnId holder = holders.putIfAbsent(conversation, turn);
         if (holder != null) {
             return new Claim.Busy(holder);

@@ -167,6 +167,35 @@ class TwoRuntimesOnOneDatabaseTest {
     }
 
     @Test
+    void a_cancel_on_the_other_runtime_stops_the_reply_where_it_runs_and_says_how_it_ended() throws Exception {
+        SteppedModel modelA = new SteppedModel(List.of("kept ", "never"));
+        try (CompanionRuntime a = node(PostgresConversationCatalog.open(DATABASE.settings()), modelA, Duration.ofSeconds(15));
+             CompanionRuntime b = node(PostgresConversationCatalog.open(DATABASE.settings()),
+                     new SteppedModel(List.of()), Duration.ofSeconds(15))) {
+            var conversation = a.conversations().create(dev.companion.core.CreateConversationCommand.untitled());
+            Companion onA = a.conversations().open(conversation.id());
+            Companion onB = b.conversations().open(conversation.id());
+            Recorder followerOnA = new Recorder();
+            try (Subscription ignored = onA.subscribe(onA.latestCursor(), followerOnA)) {
+                var turn = ((SendResult.Accepted) onA.send(SendMessageCommand.of("stop me"))).turn().id();
+                modelA.steps.release();
+                assertThat(followerOnA.next(CompanionEvent.TextDelta.class).text()).isEqualTo("kept ");
+
+                var cancelled = onB.cancel(dev.companion.core.CancelCommand.running());
+
+                assertThat(cancelled).isInstanceOfSatisfying(dev.companion.core.CancelResult.Cancelled.class, result -> {
+                    assertThat(result.outcome().turnId()).isEqualTo(turn);
+                    assertThat(result.outcome().reply().orElseThrow().content()).isEqualTo("kept ");
+                    assertThat(result.outcome().reply().orElseThrow().status()).isEqualTo(ItemStatus.CANCELLED);
+                });
+                assertThat(onA.awaitTurn(turn, DEADLINE).orElseThrow()).isInstanceOf(TurnOutcome.Cancelled.class);
+                assertThat(onB.cancel(dev.companion.core.CancelCommand.running()))
+                        .isInstanceOf(dev.companion.core.CancelResult.NotRunning.class);
+            }
+        }
+    }
+
+    @Test
     void opening_a_conversation_on_another_runtime_leaves_a_live_reply_alone() throws Exception {
         SteppedModel modelA = new SteppedModel(List.of("still ", "here"));
         try (CompanionRuntime a = node(PostgresConversationCatalog.open(DATABASE.settings()), modelA, Duration.ofSeconds(15))) {

@@ -23,11 +23,31 @@ public interface TurnLeases {
      * it is reclaimed first: its reply, with the text stored so far, is kept as interrupted and
      * returned in {@link Claim.Granted#reclaimed()}.
      *
-     * @param lost called (once, on another thread) when the lease is lost while held: it could not
-     *             be renewed in time and another runtime may take the conversation
+     * @param holder told (on another thread) when the lease is lost while held, or when another
+     *               runtime asks for the turn to be cancelled
      * @throws StorageException when the decision cannot be made (the database is unreachable)
      */
-    Claim claim(ConversationId conversation, TurnId turn, Runnable lost);
+    Claim claim(ConversationId conversation, TurnId turn, Holder holder);
+
+    /**
+     * Asks the runtime running {@code turn} to cancel it: for a turn another runtime runs. False when
+     * that turn holds no lease (it ended), or when leases never leave this process.
+     *
+     * @throws StorageException when the request cannot be made (the database is unreachable)
+     */
+    default boolean requestCancel(ConversationId conversation, TurnId turn) {
+        return false;
+    }
+
+    /** The runtime holding a lease, as the leases reach it. */
+    interface Holder {
+        /** The lease could not be renewed in time: another runtime may take the conversation. Once. */
+        void lost();
+
+        /** Another runtime asked for this turn to be cancelled. */
+        default void cancelRequested() {
+        }
+    }
 
     /**
      * The turn holding the conversation now, wherever it runs; empty when none does.

@@ -302,8 +302,20 @@ public final class PostgresConversationCatalog implements ConversationCatalog {
         ensureOpen();
         if (events == null) {
             events = new PostgresSharedEvents(database);
+            events.onTurnNotice(this::turnNotice);
         }
         return events;
+    }
+
+    /** Another server asked for a cancel: the leases held here renew at once, and the one meant sees it. */
+    private void turnNotice() {
+        PostgresTurnLeases held;
+        synchronized (this) {
+            held = leases;
+        }
+        if (held != null) {
+            held.renewAllSoon();
+        }
     }
 
     /** Titles and item words, case ignored, in SQL ({@code ILIKE}, with {@code %}, {@code _} and {@code \} taken literally). */

@@ -72,6 +72,8 @@ final class PostgresSharedEvents implements SharedEvents, AutoCloseable {
             """;
 
     private final Database database;
+    /** Called when a server asks for a cancel ({@value PostgresTurnLeases#TURNS_CHANNEL}). */
+    private volatile Runnable turnNotice = () -> { };
     private volatile boolean closed;
     private volatile Thread listener;
     private volatile Connection listening;
@@ -154,12 +156,21 @@ final class PostgresSharedEvents implements SharedEvents, AutoCloseable {
                 listening = connection;
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("LISTEN " + CHANNEL);
+                    statement.execute("LISTEN " + PostgresTurnLeases.TURNS_CHANNEL);
                 }
                 backoffMillis = 100;
                 wake.run(); // what was appended while this server was not listening
                 PGConnection notifications = connection.unwrap(PGConnection.class);
                 while (!closed) {
-                    notifications.getNotifications((int) POLL.toMillis());
+                    org.postgresql.PGNotification[] received = notifications.getNotifications((int) POLL.toMillis());
+                    if (received != null) {
+                        for (org.postgresql.PGNotification notification : received) {
+                            if (PostgresTurnLeases.TURNS_CHANNEL.equals(notification.getName())) {
+                                turnNotice.run();
+                                break;
+                            }
+                        }
+                    }
                     wake.run();
                     if (System.nanoTime() - nextTrim >= 0) {
                         trim(connection);
@@ -191,6 +202,11 @@ final class PostgresSharedEvents implements SharedEvents, AutoCloseable {
             delete.setLong(2, KEEP_FOR.toMillis());
             delete.executeUpdate();
         }
+    }
+
+    /** What to do when another server asks for a cancel: the leases renew at once and see it. */
+    void onTurnNotice(Runnable notice) {
+        this.turnNotice = notice;
     }
 
     /** Whether the listener holds its connection now: for tests that cut the database. */

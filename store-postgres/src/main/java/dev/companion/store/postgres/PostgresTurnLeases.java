@@ -45,13 +45,23 @@ final class PostgresTurnLeases implements TurnLeases, AutoCloseable {
              WHERE conversation_id = ? FOR UPDATE
             """;
     private static final String TAKE_OVER = """
-            UPDATE turn_leases SET turn_id = ?, node_id = ?, claimed_at = clock_timestamp(),
+            UPDATE turn_leases SET turn_id = ?, node_id = ?, claimed_at = clock_timestamp(), cancel_requested = false,
                    expires_at = clock_timestamp() + ? * interval '1 millisecond'
              WHERE conversation_id = ?
             """;
     private static final String RENEW = """
             UPDATE turn_leases SET expires_at = clock_timestamp() + ? * interval '1 millisecond'
              WHERE conversation_id = ? AND turn_id = ? AND node_id = ?
+            RETURNING cancel_requested
+            """;
+    /** Marks the turn's lease and wakes every server (the holder renews at once and sees the mark). */
+    private static final String REQUEST_CANCEL = """
+            WITH asked AS (
+                UPDATE turn_leases SET cancel_requested = true
+                 WHERE conversation_id = ? AND turn_id = ? AND expires_at > clock_timestamp()
+                RETURNING conversation_id
+            )
+            SELECT pg_notify('companion_turns', conversation_id) FROM asked
             """;
     private static final String RELEASE = "DELETE FROM turn_leases WHERE conversation_id = ? AND turn_id = ? AND node_id = ?";
     private static final String EXPIRED = """
@@ -67,6 +77,10 @@ final class PostgresTurnLeases implements TurnLeases, AutoCloseable {
     private final Duration ttl;
     private final String node = UUID.randomUUID().toString();
     private final ScheduledThreadPoolExecutor heartbeats;
+    /** The leases this server holds now. */
+    private final java.util.concurrent.ConcurrentMap<Held, Boolean> held = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The channel on which a server asking for a cancel wakes the others. */
+    static final String TURNS_CHANNEL = "companion_turns";
 
     PostgresTurnLeases(Database database, Clock clock, Duration ttl) {
         this.database = database;
@@ -89,7 +103,7 @@ final class PostgresTurnLeases implements TurnLeases, AutoCloseable {
     }
 
     @Override
-    public Claim claim(ConversationId conversation, TurnId turn, Runnable lost) {
+    public Claim claim(ConversationId conversation, TurnId turn, Holder claimant) {
         List<ReclaimedTurn> reclaimed = new ArrayList<>(1);
         Optional<TurnId> busy = database.transaction(connection -> {
             reclaimed.clear();
@@ -137,28 +151,44 @@ final class PostgresTurnLeases implements TurnLeases, AutoCloseable {
         });
         if (busy.isPresent()) {
             if (busy.get().equals(turn)) {
-                return claim(conversation, turn, lost);
+                return claim(conversation, turn, claimant);
             }
             return new Claim.Busy(busy.get());
         }
-        return new Claim.Granted(new Held(conversation, turn, lost), reclaimed);
+        Held lease = new Held(conversation, turn, claimant);
+        lease.start();
+        return new Claim.Granted(lease, reclaimed);
     }
 
     /** A lease this server holds, renewed until released or lost. */
     private final class Held implements Lease {
         private final ConversationId conversation;
         private final TurnId turn;
-        private final Runnable lost;
+        private final Holder holder;
         private final AtomicBoolean over = new AtomicBoolean();
-        private final ScheduledFuture<?> heartbeat;
+        private final AtomicBoolean cancelAsked = new AtomicBoolean();
+        private volatile ScheduledFuture<?> heartbeat;
         private volatile long renewedNanos = System.nanoTime();
 
-        Held(ConversationId conversation, TurnId turn, Runnable lost) {
+        Held(ConversationId conversation, TurnId turn, Holder holder) {
             this.conversation = conversation;
             this.turn = turn;
-            this.lost = lost;
+            this.holder = holder;
+        }
+
+        void start() {
             long every = Math.max(1, ttl.toMillis() / 3);
-            this.heartbeat = heartbeats.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+            held.put(this, Boolean.TRUE);
+            heartbeat = heartbeats.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+        }
+
+        /** Renews now, off the caller's thread: another server may have asked for a cancel. */
+        void renewSoon() {
+            try {
+                heartbeats.execute(this::renew);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // closing: nothing more to renew
+            }
         }
 
         private void renew() {
@@ -166,17 +196,26 @@ final class PostgresTurnLeases implements TurnLeases, AutoCloseable {
                 return;
             }
             try {
-                int renewed = database.write(connection -> {
+                Optional<Boolean> renewed = database.write(connection -> {
                     try (PreparedStatement update = connection.prepareStatement(RENEW)) {
                         update.setLong(1, ttl.toMillis());
                         update.setString(2, conversation.value());
                         update.setString(3, turn.value());
                         update.setString(4, node);
-                        return update.executeUpdate();
+                        try (ResultSet row = update.executeQuery()) {
+                            return row.next() ? Optional.of(row.getBoolean(1)) : Optional.<Boolean>empty();
+                        }
                     }
                 });
-                if (renewed == 1) {
+                if (renewed.isPresent()) {
                     renewedNanos = System.nanoTime();
+                    if (renewed.get() && cancelAsked.compareAndSet(false, true)) {
+                        try {
+                            holder.cancelRequested();
+                        } catch (RuntimeException e) {
+                            LOG.log(Level.WARNING, "cancelling a turn another server asked to stop failed", e);
+                        }
+                    }
                     return;
                 }
                 LOG.log(Level.WARNING, "a turn lease was taken by another server while this one held it");
@@ -191,8 +230,9 @@ final class PostgresTurnLeases implements TurnLeases, AutoCloseable {
             }
             if (over.compareAndSet(false, true)) {
                 heartbeat.cancel(false);
+                held.remove(this);
                 try {
-                    lost.run();
+                    holder.lost();
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "ending a turn whose lease was lost failed", e);
                 }
@@ -205,6 +245,18 @@ final class PostgresTurnLeases implements TurnLeases, AutoCloseable {
                 return;
             }
             heartbeat.cancel(false);
+            held.remove(this);
+            try {
+                delete();
+            } catch (StorageException e) {
+                // The database is away: give the conversation back once it answers, rather than leave
+                // it busy until the lease runs out. Past that, it has expired anyway.
+                retryRelease(Math.max(100, ttl.toMillis() / 6));
+                throw e;
+            }
+        }
+
+        private void delete() {
             database.write(connection -> {
                 try (PreparedStatement delete = connection.prepareStatement(RELEASE)) {
                     delete.setString(1, conversation.value());
@@ -214,6 +266,43 @@ final class PostgresTurnLeases implements TurnLeases, AutoCloseable {
                 }
             });
         }
+
+        private void retryRelease(long afterMillis) {
+            if (System.nanoTime() - renewedNanos >= ttl.toNanos() || heartbeats.isShutdown()) {
+                return;
+            }
+            try {
+                heartbeats.schedule(() -> {
+                    try {
+                        delete();
+                    } catch (StorageException e) {
+                        retryRelease(afterMillis);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.FINE, "a turn lease was not given back; it runs out by itself", e);
+                    }
+                }, afterMillis, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // the catalogue is closing: the lease runs out by itself
+            }
+        }
+    }
+
+    @Override
+    public boolean requestCancel(ConversationId conversation, TurnId turn) {
+        return database.write(connection -> {
+            try (PreparedStatement ask = connection.prepareStatement(REQUEST_CANCEL)) {
+                ask.setString(1, conversation.value());
+                ask.setString(2, turn.value());
+                try (ResultSet row = ask.executeQuery()) {
+                    return row.next();
+                }
+            }
+        });
+    }
+
+    /** Another server asked for a cancel: every lease held here is renewed at once, and sees whether it is meant. */
+    void renewAllSoon() {
+        held.keySet().forEach(Held::renewSoon);
     }
 
     @Override

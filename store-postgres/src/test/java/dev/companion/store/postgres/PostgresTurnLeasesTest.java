@@ -29,7 +29,7 @@ class PostgresTurnLeasesTest {
     private static final Instant T0 = Instant.parse("2025-03-01T10:15:30Z");
     private static final AtomicInteger IDS = new AtomicInteger();
     private static final Duration SHORT = Duration.ofSeconds(1);
-    private static final Runnable NOT_LOST = () -> {
+    private static final TurnLeases.Holder NOT_LOST = () -> {
         throw new AssertionError("the lease was lost");
     };
 
@@ -95,6 +95,40 @@ class PostgresTurnLeasesTest {
             assertThat(waitForRenewals(id, 1)).as("a renewal after the restart").isEqualTo(1);
             assertThat(b.turnLeases(lease).claim(id, TurnId.random(), NOT_LOST)).isEqualTo(new Claim.Busy(turn));
             held.lease().release();
+        }
+    }
+
+    @Test
+    void a_lease_released_while_the_database_is_away_is_given_back_once_it_returns_not_left_to_expire()
+            throws Exception {
+        ConversationId id = freshId();
+        Duration lease = Duration.ofSeconds(30);
+        try (var a = PostgresConversationCatalog.open(DATABASE.settings());
+             var b = PostgresConversationCatalog.open(DATABASE.settings())) {
+            a.create(id, Optional.empty(), T0);
+            Claim.Granted held = (Claim.Granted) a.turnLeases(lease).claim(id, TurnId.random(), NOT_LOST);
+            DATABASE.cluster().stop();
+            try {
+                org.assertj.core.api.Assertions.assertThatExceptionOfType(dev.companion.core.port.StorageException.class)
+                        .isThrownBy(() -> held.lease().release());
+            } finally {
+                DATABASE.cluster().start();
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            Claim claim;
+            do {
+                try {
+                    claim = b.turnLeases(lease).claim(id, TurnId.random(), NOT_LOST);
+                } catch (dev.companion.core.port.StorageException reconnecting) {
+                    claim = null;
+                }
+                if (!(claim instanceof Claim.Granted)) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // the poll's pace
+                }
+            } while (!(claim instanceof Claim.Granted) && System.nanoTime() < deadline);
+            assertThat(claim).as("given back well before the 30 s lease ran out").isInstanceOf(Claim.Granted.class);
+            assertThat(((Claim.Granted) claim).reclaimed()).as("released, not expired").isEmpty();
+            ((Claim.Granted) claim).lease().release();
         }
     }
 

@@ -11,7 +11,10 @@ CREATE TABLE turn_leases (
     -- The server holding it (random per process), for an operator reading the table.
     node_id         text        NOT NULL,
     claimed_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
-    expires_at      timestamptz NOT NULL
+    expires_at      timestamptz NOT NULL,
+    -- Another server asked for this turn to be cancelled (NOTIFY companion_turns wakes the holder,
+    -- which sees this when it renews at once).
+    cancel_requested boolean    NOT NULL DEFAULT false
 );
 
 -- The sweep looks for expired leases.

@@ -26,6 +26,7 @@ import dev.companion.runtime.CompanionRuntime;
 import dev.companion.runtime.InMemoryConversationCatalog;
 import dev.companion.store.journal.DataDirectoryLockedException;
 import dev.companion.store.journal.JournalConversationCatalog;
+import dev.companion.store.postgres.PostgresConversationCatalog;
 
 import java.io.IOException;
 import java.net.URI;
@@ -122,13 +123,19 @@ final class CompanionLauncher implements Launcher {
             throw new DataDirectoryHeldException(e.diagnostic(), storage.holder(storageOptions), e);
         }
         try {
-            return CompanionRuntime.builder()
+            CompanionRuntime.Builder builder = CompanionRuntime.builder()
                     .prompts(prompts)
                     .model(models.select(provider))
                     .turnTimeout(ModelSelection.turnTimeout(provider))
                     .catalog(catalog)
-                    .maxRunningTurns(maxRunningTurns)
-                    .build();
+                    .maxRunningTurns(maxRunningTurns);
+            if (catalog instanceof PostgresConversationCatalog database) {
+                // Servers sharing the database decide a conversation's turn there, not each in its memory.
+                builder.turnLeases(database.turnLeases(storageOptions.store().orElseThrow().turnLease()
+                        .orElse(PostgresConversationCatalog.DEFAULT_TURN_LEASE)))
+                        .sharedEvents(database.sharedEvents());
+            }
+            return builder.build();
         } catch (RuntimeException e) {
             catalog.close();
             throw e;

@@ -164,12 +164,12 @@ class SharedStoreProcessTest {
         Companion again = withPassword("store", "migrate", "--store", DATABASE.url(), "--json");
         assertThat(again.awaitExit()).isZero();
 
-        assertThat(first.out()).containsExactly("applied 1 migration; the Companion tables are at version 1");
+        assertThat(first.out()).containsExactly("applied 3 migrations; the Companion tables are at version 3");
         assertThat(first.err()).isEmpty();
         JsonNode json = JSON.readTree(String.join("\n", again.out()));
         assertThat(json.get("state").asText()).isEqualTo("ready");
         assertThat(json.get("applied").asInt()).isZero();
-        assertThat(json.get("schema_version").asText()).isEqualTo("1");
+        assertThat(json.get("schema_version").asText()).isEqualTo("3");
         assertThat(again.err()).isEmpty();
     }
 

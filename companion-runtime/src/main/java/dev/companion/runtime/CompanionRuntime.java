@@ -13,6 +13,8 @@ import dev.companion.core.model.WorkerSnapshot;
 import dev.companion.core.port.LanguageModel;
 import dev.companion.core.port.PromptCatalog;
 import dev.companion.core.port.TranscriptStore;
+import dev.companion.core.port.TurnLeases;
+import dev.companion.core.port.SharedEvents;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -78,11 +80,17 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
         timer.setRemoveOnCancelPolicy(true);
         this.timers = timer;
         EventLog events = new EventLog(builder.clock.millis() * 1_000L, builder.retainedEvents);
+        if (builder.sharedEvents != null) {
+            events.share(builder.sharedEvents);
+        }
         Hosting hosting = new Hosting(builder.profile, model, builder.prompts, builder.clock, events, turns, timers,
-                builder.turnTimeout, builder.historyItems, new TurnPermits(builder.maxRunningTurns));
+                builder.turnTimeout, builder.historyItems, new TurnPermits(builder.maxRunningTurns),
+                builder.leases != null ? builder.leases : new InProcessTurnLeases());
         this.conversations = new ConversationRegistry(hosting, catalog);
         this.defaultConversation = conversations.openDefault();
         registry.register(conversations);
+        hosting.leases().sweepInterval().ifPresent(every -> timers.scheduleWithFixedDelay(
+                conversations::reclaimExpiredTurns, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     public static Builder builder() {
@@ -138,6 +146,8 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
         private Duration turnTimeout = DEFAULT_TURN_TIMEOUT;
         private int historyItems = DEFAULT_HISTORY_ITEMS;
         private int retainedEvents = DEFAULT_RETAINED_EVENTS;
+        private TurnLeases leases;
+        private SharedEvents sharedEvents;
 
         private Builder() {
         }
@@ -167,6 +177,26 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
          */
         public Builder store(TranscriptStore store) {
             this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * Who decides which turn may run in each conversation: this process when not set; the shared
+         * database's leases when several runtimes serve the same conversations (the catalogue's store
+         * provides them). The runtime sweeps expired leases as often as they ask.
+         */
+        public Builder turnLeases(TurnLeases leases) {
+            this.leases = Objects.requireNonNull(leases, "leases");
+            return this;
+        }
+
+        /**
+         * Shares the events with the other runtimes on one database: a reader here follows the turns
+         * they run, and a cursor given out by any of them resumes here. Not set: the events are this
+         * runtime's own, kept in memory only.
+         */
+        public Builder sharedEvents(SharedEvents sharedEvents) {
+            this.sharedEvents = Objects.requireNonNull(sharedEvents, "sharedEvents");
             return this;
         }
 

@@ -44,6 +44,7 @@ import dev.companion.core.port.PromptCatalog;
 import dev.companion.core.port.PromptNames;
 import dev.companion.core.port.StorageException;
 import dev.companion.core.port.TranscriptStore;
+import dev.companion.core.port.TurnLeases;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -177,9 +178,19 @@ final class CompanionWorker implements Companion {
                                 + hosting.permits().max() + " conversations at once, as many as it may; "
                                 + "send again when one of them is done.")));
             }
-            Optional<TranscriptItem> userItem;
+            TurnLeases.Claim claim;
             try {
-                userItem = opening.userItem(turn.id);
+                claim = hosting.leases().claim(conversation, turn.id, new TurnLeases.Holder() {
+                    @Override
+                    public void lost() {
+                        leaseLost(turn);
+                    }
+
+                    @Override
+                    public void cancelRequested() {
+                        end(turn, cancelledEnding());
+                    }
+                });
             } catch (StorageException e) {
                 hosting.permits().release();
                 return new SendResult.Failed(List.of(e.diagnostic()));
@@ -187,7 +198,29 @@ final class CompanionWorker implements Companion {
                 hosting.permits().release();
                 throw e;
             }
+            if (claim instanceof TurnLeases.Claim.Busy busy) {
+                hosting.permits().release();
+                return new SendResult.Busy(Optional.of(busy.holder()), List.of(Diagnostic.warning(
+                        DiagnosticCode.COMPANION_BUSY, "The Companion is answering another message in this "
+                                + "conversation; send again when it is ready.")));
+            }
+            TurnLeases.Claim.Granted granted = (TurnLeases.Claim.Granted) claim;
+            turn.leased(granted.lease());
+            granted.reclaimed().forEach(reclaimed -> announceReclaimed(reclaimed, false));
+            Optional<TranscriptItem> userItem;
+            try {
+                userItem = opening.userItem(turn.id);
+            } catch (StorageException e) {
+                granted.lease().release();
+                hosting.permits().release();
+                return new SendResult.Failed(List.of(e.diagnostic()));
+            } catch (RuntimeException e) {
+                granted.lease().release();
+                hosting.permits().release();
+                throw e;
+            }
             if (userItem.isEmpty()) {
+                granted.lease().release();
                 hosting.permits().release();
                 return new SendResult.Refused(List.of(nothingToDo.orElseThrow()));
             }
@@ -351,6 +384,7 @@ final class CompanionWorker implements Companion {
         stopModel(turn);
         List<Diagnostic> diagnostics = new ArrayList<>(ending.diagnostics());
         Optional<TranscriptItem> reply = storeReply(turn, ending, text, diagnostics);
+        releaseLease(turn);
         TurnOutcome outcome = ending.outcome(turn.id, reply, diagnostics);
         transitions.lock();
         try {
@@ -365,6 +399,42 @@ final class CompanionWorker implements Companion {
         }
         turn.outcome.complete(outcome);
         return Optional.of(outcome);
+    }
+
+    private static void releaseLease(RunningTurn turn) {
+        TurnLeases.Lease lease = turn.lease();
+        if (lease == null) {
+            return;
+        }
+        try {
+            lease.release();
+        } catch (RuntimeException e) {
+            // The lease expires by itself; the reply is stored, so whoever reclaims it adds nothing.
+            LOG.log(Level.WARNING, "the turn's lease was not released: {0}", e.getClass().getName());
+        }
+    }
+
+    /** The claim on this conversation could not be renewed in time: another runtime may take it, so stop. */
+    private void leaseLost(RunningTurn turn) {
+        end(turn, new TurnEnding.Interrupted(List.of(Diagnostic.warning(DiagnosticCode.TURN_INTERRUPTED,
+                "The server lost its claim on this conversation (the database did not answer in time); "
+                        + "the text that had arrived is kept as interrupted."))));
+    }
+
+    /**
+     * Tells readers that a turn another runtime left behind has ended, interrupted, with the text it
+     * had stored. {@code idle}: nothing runs here now (a sweep), so the conversation is ready again.
+     */
+    void announceReclaimed(TurnLeases.ReclaimedTurn reclaimed, boolean idle) {
+        TurnOutcome outcome = new TurnOutcome.Failed(reclaimed.turn(), CompanionState.ERROR, reclaimed.reply(),
+                List.of(Diagnostic.warning(DiagnosticCode.TURN_INTERRUPTED, "The server answering this message "
+                        + "stopped during the reply; the text it had stored is kept as interrupted.")));
+        hosting.events().publish(cursor -> new CompanionEvent.TurnEnded(cursor, hosting.clock().instant(),
+                conversation, outcome));
+        if (idle) {
+            hosting.events().publish(cursor -> new CompanionEvent.StateChanged(cursor, hosting.clock().instant(),
+                    conversation, CompanionState.BUSY, CompanionState.READY));
+        }
     }
 
     private static void stopModel(RunningTurn turn) {
@@ -426,6 +496,10 @@ final class CompanionWorker implements Companion {
             if (current != null) {
                 return Optional.of(current.id);
             }
+            Optional<TurnId> elsewhere = hosting.leases().holder(conversation);
+            if (elsewhere.isPresent()) {
+                return elsewhere;
+            }
             deleted = true;
             return Optional.empty();
         } finally {
@@ -463,6 +537,15 @@ final class CompanionWorker implements Companion {
     public CancelResult cancel(CancelCommand command) {
         checkNotDeleted();
         RunningTurn current = running;
+        if (current == null) {
+            Optional<TurnId> elsewhere = heldElsewhere();
+            if (elsewhere.isPresent() && command.turn().map(elsewhere.get()::equals).orElse(true)) {
+                Optional<CancelResult> asked = cancelElsewhere(elsewhere.get());
+                if (asked.isPresent()) {
+                    return asked.get();
+                }
+            }
+        }
         if (command.turn().isPresent() && (current == null || !current.id.equals(command.turn().get()))) {
             return endedOrUnknown(command.turn().get());
         }
@@ -470,12 +553,55 @@ final class CompanionWorker implements Companion {
             return new CancelResult.NotRunning(Diagnostic.info(DiagnosticCode.NOT_RUNNING,
                     "No turn is running; there was nothing to cancel."));
         }
-        Optional<TurnOutcome> ended = end(current, new TurnEnding.Cancelled(List.of(Diagnostic.info(
-                DiagnosticCode.CANCELLED, "The turn was cancelled; the reply so far is kept, marked cancelled."))));
+        Optional<TurnOutcome> ended = end(current, cancelledEnding());
         if (ended.isPresent() && ended.get() instanceof TurnOutcome.Cancelled cancelled) {
             return new CancelResult.Cancelled(cancelled, cancelled.diagnostics().get(0));
         }
         return endedOrUnknown(current.id);
+    }
+
+    private static TurnEnding cancelledEnding() {
+        return new TurnEnding.Cancelled(List.of(Diagnostic.info(
+                DiagnosticCode.CANCELLED, "The turn was cancelled; the reply so far is kept, marked cancelled.")));
+    }
+
+    /** How long a cancel waits for the runtime running the turn elsewhere to say it ended. */
+    private static final Duration CANCEL_ELSEWHERE_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * Asks the runtime running {@code turn} on a shared store to cancel it, and waits for the turn's
+     * end to arrive with the shared events. Empty when there is no such runtime to ask (the turn
+     * ended meanwhile, or leases are this process's own).
+     */
+    private Optional<CancelResult> cancelElsewhere(TurnId turn) {
+        CompletableFuture<TurnOutcome> ended = new CompletableFuture<>();
+        try (Subscription watching = hosting.events().subscribe(hosting.events().latestCursor(), this::mine,
+                event -> {
+                    if (event instanceof CompanionEvent.TurnEnded end && end.outcome().turnId().equals(turn)) {
+                        ended.complete(end.outcome());
+                    }
+                })) {
+            if (!hosting.leases().requestCancel(conversation, turn)) {
+                return Optional.empty();
+            }
+            TurnOutcome outcome = ended.get(CANCEL_ELSEWHERE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (outcome instanceof TurnOutcome.Cancelled cancelled) {
+                return Optional.of(new CancelResult.Cancelled(cancelled, cancelled.diagnostics().get(0)));
+            }
+            return Optional.of(new CancelResult.AlreadyCompleted(turn, outcome, Diagnostic.info(
+                    DiagnosticCode.ALREADY_COMPLETED, "The turn had already ended ("
+                            + outcome.end().wireName().replace('_', ' ') + "); nothing was changed.")));
+        } catch (StorageException e) {
+            return Optional.empty();
+        } catch (TimeoutException e) {
+            return Optional.of(new CancelResult.NotRunning(Diagnostic.info(DiagnosticCode.NOT_RUNNING,
+                    "The reply runs on another server, which was asked to stop it and has not said it did yet.")));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a turn outcome never fails", e);
+        }
     }
 
     private CancelResult endedOrUnknown(TurnId id) {
@@ -510,12 +636,25 @@ final class CompanionWorker implements Companion {
         }
         diagnostics.addAll(host.storeDiagnostics());
         diagnostics.addAll(store.diagnostics());
-        CompanionState state = current == null ? CompanionState.READY : CompanionState.BUSY;
+        Optional<TurnId> runningTurn = current != null ? Optional.of(current.id) : heldElsewhere();
+        CompanionState state = runningTurn.isEmpty() ? CompanionState.READY : CompanionState.BUSY;
         Profile profile = hosting.profile();
         return new CompanionStatus(conversation, state,
                 new WorkerSnapshot(profile.id(), profile.label(), state, profile, AuthorityPolicy.CONVERSATION_ONLY),
                 new TransportInfo("embedded_runtime", "events", limitation), provider,
-                AuthorityPolicy.CONVERSATION_ONLY, Optional.ofNullable(current).map(t -> t.id), diagnostics);
+                AuthorityPolicy.CONVERSATION_ONLY, runningTurn, diagnostics);
+    }
+
+    /**
+     * The turn another runtime on a shared store runs here, if any. Unknown while the store is away:
+     * a status answers from what this runtime holds rather than fail.
+     */
+    private Optional<TurnId> heldElsewhere() {
+        try {
+            return hosting.leases().holder(conversation);
+        } catch (StorageException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

@@ -165,13 +165,13 @@ final class ConversationRegistry implements Conversations, Worker, CompanionWork
                 throw new ConversationNotFoundException(id);
             }
             CompanionWorker worker = workers.get(id);
-            if (worker != null) {
-                Optional<dev.companion.core.model.TurnId> running = worker.markDeleted();
-                if (running.isPresent()) {
-                    return new DeleteResult.Busy(running.get(), List.of(Diagnostic.warning(
-                            DiagnosticCode.COMPANION_BUSY, "The Companion is answering in this conversation; "
-                                    + "cancel the reply or wait for it, then delete.")));
-                }
+            // A turn here, or on another runtime sharing the store, keeps the conversation.
+            Optional<dev.companion.core.model.TurnId> running = worker != null ? worker.markDeleted()
+                    : hosting.leases().holder(id);
+            if (running.isPresent()) {
+                return new DeleteResult.Busy(running.get(), List.of(Diagnostic.warning(
+                        DiagnosticCode.COMPANION_BUSY, "The Companion is answering in this conversation; "
+                                + "cancel the reply or wait for it, then delete.")));
             }
             catalog.delete(id);
             workers.remove(id);
@@ -299,6 +299,22 @@ final class ConversationRegistry implements Conversations, Worker, CompanionWork
     @Override
     public List<Diagnostic> storeDiagnostics() {
         return catalog.diagnostics();
+    }
+
+    /** Ends the turns other runtimes left behind when they died, and tells this runtime's readers. */
+    void reclaimExpiredTurns() {
+        try {
+            for (dev.companion.core.port.TurnLeases.ReclaimedTurn reclaimed : hosting.leases().reclaimExpired()) {
+                try {
+                    worker(reclaimed.conversation()).announceReclaimed(reclaimed, true);
+                } catch (ConversationNotFoundException | IllegalArgumentException gone) {
+                    // deleted meanwhile: nobody follows it any more
+                }
+            }
+        } catch (RuntimeException e) {
+            // A sweep is retried at its next interval; it must never stop the timer.
+            LOG.log(Level.FINE, "expired turn leases were not swept", e);
+        }
     }
 
     void interruptAll() {

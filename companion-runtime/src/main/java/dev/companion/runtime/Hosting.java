@@ -3,13 +3,17 @@ package dev.companion.runtime;
 import dev.companion.core.model.Profile;
 import dev.companion.core.port.LanguageModel;
 import dev.companion.core.port.PromptCatalog;
+import dev.companion.core.port.TurnLeases;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** What every conversation's worker shares: who the Companion is, its model, the event log, threads and limits. */
+/**
+ * What every conversation's worker shares: who the Companion is, its model, the event log, threads
+ * and limits, and who decides which turn may run (this process, or a database other runtimes share).
+ */
 record Hosting(
         Profile profile,
         LanguageModel model,
@@ -20,5 +24,6 @@ record Hosting(
         ScheduledExecutorService timers,
         Duration turnTimeout,
         int historyItems,
-        TurnPermits permits) {
+        TurnPermits permits,
+        TurnLeases leases) {
 }

@@ -24,6 +24,7 @@ final class RunningTurn {
     private boolean ended;
     private Turn turn;
     private ScheduledFuture<?> deadline;
+    private dev.companion.core.port.TurnLeases.Lease lease;
 
     RunningTurn(TurnId id) {
         this.id = id;
@@ -32,6 +33,15 @@ final class RunningTurn {
     synchronized void started(Turn turn, ScheduledFuture<?> deadline) {
         this.turn = turn;
         this.deadline = deadline;
+    }
+
+    /** The claim on the conversation this turn holds, released once its reply is stored. */
+    synchronized void leased(dev.companion.core.port.TurnLeases.Lease held) {
+        this.lease = held;
+    }
+
+    synchronized dev.companion.core.port.TurnLeases.Lease lease() {
+        return lease;
     }
 
     synchronized Turn turn() {

@@ -269,11 +269,12 @@ public final class CompanionCommandLine {
      * from the environment ({@code PGPASSWORD}). {@code migrate}: bring the database's tables up to
      * this release when opening it (the default), or only check that they are.
      */
-    public record StoreOptions(String url, Optional<Path> passwordFile, boolean migrate) {
+    public record StoreOptions(String url, Optional<Path> passwordFile, boolean migrate, Optional<Duration> turnLease) {
 
         public StoreOptions {
             Objects.requireNonNull(url, "url");
             Objects.requireNonNull(passwordFile, "passwordFile");
+            Objects.requireNonNull(turnLease, "turnLease");
             if (url.isBlank()) {
                 throw new IllegalArgumentException("the store URL is empty");
             }
@@ -282,6 +283,11 @@ public final class CompanionCommandLine {
                 throw new IllegalArgumentException("the store URL must not carry a password; "
                         + "give it in PGPASSWORD or in a file named by --store-password-file");
             }
+        }
+
+        /** With the store's own turn lease ({@code --turn-lease} not given). */
+        public StoreOptions(String url, Optional<Path> passwordFile, boolean migrate) {
+            this(url, passwordFile, migrate, Optional.empty());
         }
 
         /** The database at {@code url}, migrated when opened, its password from the environment if any. */

@@ -150,7 +150,7 @@ final class Options {
         }
 
         /** The options that name an in-process store, for refusing them next to --url. */
-        static final String[] NAMES = {"--store", "--store-password-file", "--no-migrate"};
+        static final String[] NAMES = {"--store", "--store-password-file", "--no-migrate", "--turn-lease"};
     }
 
     /**
@@ -169,16 +169,42 @@ final class Options {
                 description = "A file whose first line is the database password (instead of PGPASSWORD).")
         Path passwordFile;
 
+        @Option(names = "--turn-lease", paramLabel = "DURATION",
+                description = "With --store: how long a server's claim on a running reply lasts unless renewed "
+                        + "(e.g. 15s, the default): a server that dies mid-reply leaves the conversation to the "
+                        + "others within about this long.")
+        String turnLease;
+
         /** The store asked for, if any; a URL with a password in it is refused without being repeated. */
         Optional<StoreOptions> options(CommandLine commandLine, boolean migrate) {
             if (url == null) {
                 if (passwordFile != null) {
                     throw new ParameterException(commandLine, "--store-password-file applies to a database given with --store");
                 }
+                if (turnLease != null) {
+                    throw new ParameterException(commandLine, "--turn-lease applies to a database given with --store");
+                }
                 return Optional.empty();
             }
+            Optional<java.time.Duration> lease = Optional.empty();
+            if (turnLease != null) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,6})(ms|s|m)").matcher(turnLease.strip());
+                if (!m.matches()) {
+                    throw new ParameterException(commandLine, "--turn-lease is a duration such as 15s, 2500ms or 1m");
+                }
+                long amount = Long.parseLong(m.group(1));
+                java.time.Duration value = switch (m.group(2)) {
+                    case "ms" -> java.time.Duration.ofMillis(amount);
+                    case "s" -> java.time.Duration.ofSeconds(amount);
+                    default -> java.time.Duration.ofMinutes(amount);
+                };
+                if (value.compareTo(java.time.Duration.ofSeconds(1)) < 0 || value.compareTo(java.time.Duration.ofHours(1)) > 0) {
+                    throw new ParameterException(commandLine, "--turn-lease is between 1s and 60m");
+                }
+                lease = Optional.of(value);
+            }
             try {
-                return Optional.of(new StoreOptions(url.strip(), Optional.ofNullable(passwordFile), migrate));
+                return Optional.of(new StoreOptions(url.strip(), Optional.ofNullable(passwordFile), migrate, lease));
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(commandLine, "--store: " + e.getMessage());
             }

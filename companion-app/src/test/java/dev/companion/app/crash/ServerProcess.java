@@ -54,6 +54,23 @@ final class ServerProcess implements AutoCloseable {
         return new ServerProcess(builder.start());
     }
 
+    /**
+     * Starts {@code serve --port 0 --store URL --turn-lease LEASE --provider offline}, the password in
+     * {@code PGPASSWORD}, with the offline model's pause given: one of several nodes on one database.
+     */
+    static ServerProcess serveOnStore(String url, String password, Duration offlinePause, String turnLease)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), "dev.companion.app.Main",
+                "serve", "--port", "0", "--store", url, "--turn-lease", turnLease, "--provider", "offline"));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("COMPANION_OFFLINE_PAUSE_MS", Long.toString(offlinePause.toMillis()));
+        builder.environment().put("PGPASSWORD", password);
+        builder.environment().remove("OPENAI_API_KEY");
+        builder.environment().remove("ANTHROPIC_API_KEY");
+        return new ServerProcess(builder.start());
+    }
+
     private static String javaExecutable() {
         return ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());

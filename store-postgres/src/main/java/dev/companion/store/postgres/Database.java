@@ -27,9 +27,28 @@ final class Database implements AutoCloseable {
     private static final Duration SOCKET_TIMEOUT = Duration.ofMinutes(2);
 
     private final HikariDataSource pool;
+    private final PostgresConversationCatalog.Settings settings;
 
-    private Database(HikariDataSource pool) {
+    private Database(HikariDataSource pool, PostgresConversationCatalog.Settings settings) {
         this.pool = pool;
+        this.settings = settings;
+    }
+
+    /**
+     * A connection of its own, outside the pool, for what holds one for long (LISTEN). The caller
+     * closes it.
+     */
+    Connection dedicatedConnection() throws SQLException {
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty("user", settings.user());
+        settings.password().ifPresent(password -> properties.setProperty("password", password.reveal()));
+        settings.sslMode().ifPresent(mode -> properties.setProperty("sslmode", mode));
+        long connectSeconds = Math.max(1, (settings.connectTimeout().toMillis() + 999) / 1000);
+        properties.setProperty("connectTimeout", Long.toString(connectSeconds));
+        properties.setProperty("socketTimeout", Long.toString(SOCKET_TIMEOUT.toSeconds()));
+        properties.setProperty("tcpKeepAlive", "true");
+        properties.setProperty("ApplicationName", "companion-listen");
+        return new org.postgresql.Driver().connect(pool.getJdbcUrl(), properties);
     }
 
     /** Opens the pool and makes the first connection, so an unreachable database fails here, typed. */
@@ -54,7 +73,7 @@ final class Database implements AutoCloseable {
         config.setInitializationFailTimeout(connectMillis);
         config.setAutoCommit(true);
         try {
-            return new Database(new HikariDataSource(config));
+            return new Database(new HikariDataSource(config), settings);
         } catch (RuntimeException e) {
             // HikariPool.PoolInitializationException carries the driver's SQLException as its cause.
             throw Failures.translate(e, Access.READ);

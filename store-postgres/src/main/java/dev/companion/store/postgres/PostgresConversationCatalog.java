@@ -7,6 +7,8 @@ import dev.companion.core.port.ConversationCatalog;
 import dev.companion.core.port.StorageException;
 import dev.companion.core.port.StoredConversation;
 import dev.companion.core.port.TranscriptStore;
+import dev.companion.core.port.TurnLeases;
+import dev.companion.core.port.SharedEvents;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
@@ -65,6 +67,11 @@ public final class PostgresConversationCatalog implements ConversationCatalog {
     private final Clock clock;
     private final Map<ConversationId, PostgresTranscriptStore> transcripts = new HashMap<>();
     private boolean closed;
+    private PostgresTurnLeases leases;
+    private PostgresSharedEvents events;
+
+    /** How long a server's claim on a running turn lasts without renewal, unless told otherwise. */
+    public static final Duration DEFAULT_TURN_LEASE = Duration.ofSeconds(15);
 
     private PostgresConversationCatalog(Database database, Clock clock) {
         this.database = database;
@@ -226,10 +233,8 @@ public final class PostgresConversationCatalog implements ConversationCatalog {
      * have deleted it); the transcript object is made once, and making it recovers the replies a
      * server stopped in the middle of (see {@link TranscriptStore#recordReplyProgress}).
      *
-     * <p>Until servers hold turn leases (a later migration), recovery cannot tell a server that died
-     * from one still streaming: a catalogue that opens a conversation while another live server
-     * streams a reply into it marks that reply interrupted. Serve each conversation from one server
-     * at a time until then.
+     * <p>Only replies whose turn holds no lease are recovered here: a turn with a lease is another
+     * server's, still streaming, or is reclaimed by the {@link #turnLeases leases} once it expires.
      */
     @Override
     public synchronized TranscriptStore transcript(ConversationId id) {
@@ -265,6 +270,54 @@ public final class PostgresConversationCatalog implements ConversationCatalog {
         return transcript.appendAll(entries);
     }
 
+    /**
+     * One turn per conversation across every server on this database (give them to the runtime's
+     * builder). A claim lasts {@code lease} unless renewed; the server renews it every third of that
+     * while the reply streams, so a server that dies leaves its conversation to another within about
+     * {@code lease}, its reply kept as interrupted. Made once; the catalogue closes it.
+     *
+     * @throws IllegalArgumentException for a lease under one second or over an hour
+     * @throws IllegalStateException    when asked again with another lease
+     */
+    public synchronized TurnLeases turnLeases(Duration lease) {
+        Objects.requireNonNull(lease, "lease");
+        ensureOpen();
+        if (lease.compareTo(Duration.ofSeconds(1)) < 0 || lease.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("a turn lease lasts between 1 second and 1 hour");
+        }
+        if (leases == null) {
+            leases = new PostgresTurnLeases(database, clock, lease);
+        } else if (!leases.lease().equals(lease)) {
+            throw new IllegalStateException("the turn leases were made with another duration");
+        }
+        return leases;
+    }
+
+    /**
+     * The events of every server on this database, for the runtime's builder: a reader on one server
+     * follows the turns running on the others, by ids every server shares. Made once; the catalogue
+     * closes it (and its listening connection).
+     */
+    public synchronized SharedEvents sharedEvents() {
+        ensureOpen();
+        if (events == null) {
+            events = new PostgresSharedEvents(database);
+            events.onTurnNotice(this::turnNotice);
+        }
+        return events;
+    }
+
+    /** Another server asked for a cancel: the leases held here renew at once, and the one meant sees it. */
+    private void turnNotice() {
+        PostgresTurnLeases held;
+        synchronized (this) {
+            held = leases;
+        }
+        if (held != null) {
+            held.renewAllSoon();
+        }
+    }
+
     /** Titles and item words, case ignored, in SQL ({@code ILIKE}, with {@code %}, {@code _} and {@code \} taken literally). */
     @Override
     public List<ConversationId> search(String term) {
@@ -297,6 +350,12 @@ public final class PostgresConversationCatalog implements ConversationCatalog {
         }
         closed = true;
         try {
+            if (leases != null) {
+                leases.close();
+            }
+            if (events != null) {
+                events.close();
+            }
             transcripts.values().forEach(PostgresTranscriptStore::close);
             transcripts.clear();
         } finally {

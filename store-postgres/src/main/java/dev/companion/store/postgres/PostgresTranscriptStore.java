@@ -105,10 +105,16 @@ final class PostgresTranscriptStore implements TranscriptStore {
             ON CONFLICT (conversation_id, turn_id, position) DO UPDATE SET text = EXCLUDED.text, written_at = now()
             """;
 
-    /** Takes every reply still in progress, so two stores opening at once cannot both recover one. */
+    /**
+     * Takes every reply still in progress whose turn holds no lease, so two stores opening at once
+     * cannot both recover one. A turn with a lease is another server's, still streaming, or one whose
+     * expired lease {@link PostgresTurnLeases} reclaims (with its progress).
+     */
     private static final String TAKE_PROGRESS = """
             WITH taken AS (
-                DELETE FROM reply_progress WHERE conversation_id = ?
+                DELETE FROM reply_progress p WHERE p.conversation_id = ?
+                   AND NOT EXISTS (SELECT 1 FROM turn_leases l
+                                    WHERE l.conversation_id = p.conversation_id AND l.turn_id = p.turn_id)
                 RETURNING turn_id, position, text, written_at
             )
             SELECT turn_id, string_agg(text, '' ORDER BY position) AS text, min(written_at) AS started
@@ -213,6 +219,12 @@ final class PostgresTranscriptStore implements TranscriptStore {
     }
 
     private TranscriptItem insert(Connection connection, TranscriptEntry entry) throws SQLException {
+        return insert(connection, conversation, entry);
+    }
+
+    /** One item appended in the caller's transaction; a reply's progress goes with it. */
+    static TranscriptItem insert(Connection connection, ConversationId conversation, TranscriptEntry entry)
+            throws SQLException {
         try (PreparedStatement append = connection.prepareStatement(APPEND)) {
             int at = 1;
             append.setString(at++, conversation.value());
@@ -399,6 +411,54 @@ final class PostgresTranscriptStore implements TranscriptStore {
         if (closed) {
             throw new IllegalStateException("this transcript was closed");
         }
+    }
+
+    private static final String TAKE_TURN_PROGRESS = """
+            WITH taken AS (
+                DELETE FROM reply_progress WHERE conversation_id = ? AND turn_id = ? RETURNING position, text
+            )
+            SELECT coalesce(string_agg(text, '' ORDER BY position), '') FROM taken
+            """;
+
+    /** Whether the turn's message or reply is among the newest items (a turn's items are near the end). */
+    private static final String TURN_ITEMS = """
+            SELECT bool_or(role = 'user'), bool_or(role = 'assistant') FROM (
+                SELECT role, turn_id FROM items WHERE conversation_id = ? ORDER BY sequence DESC LIMIT 64
+            ) recent WHERE turn_id = ?
+            """;
+
+    /**
+     * Ends a turn whose server died, in the caller's transaction: the text it stored so far becomes
+     * its reply, marked interrupted, unless the turn already has a reply (it ended, and only the lease
+     * was left) or nothing of it was stored at all.
+     */
+    static Optional<TranscriptItem> interruptTurn(Connection connection, ConversationId conversation, TurnId turn,
+                                                  Instant at) throws SQLException {
+        String text;
+        try (PreparedStatement take = connection.prepareStatement(TAKE_TURN_PROGRESS)) {
+            take.setString(1, conversation.value());
+            take.setString(2, turn.value());
+            try (ResultSet row = take.executeQuery()) {
+                row.next();
+                text = row.getString(1);
+            }
+        }
+        boolean asked;
+        boolean answered;
+        try (PreparedStatement items = connection.prepareStatement(TURN_ITEMS)) {
+            items.setString(1, conversation.value());
+            items.setString(2, turn.value());
+            try (ResultSet row = items.executeQuery()) {
+                row.next();
+                asked = row.getBoolean(1);
+                answered = row.getBoolean(2);
+            }
+        }
+        if (answered || (text.isEmpty() && !asked)) {
+            return Optional.empty();
+        }
+        return Optional.of(insert(connection, conversation, new TranscriptEntry(Role.ASSISTANT, text, at,
+                RECOVERED_SOURCE, ItemStatus.INTERRUPTED, turn)));
     }
 
     private static TranscriptItem item(ResultSet row) throws SQLException {

@@ -16,7 +16,7 @@ class PostgresConversationCatalogContractTest extends ConversationCatalogContrac
     @Override
     protected ConversationCatalog createCatalog() {
         try {
-            DATABASE.execute("TRUNCATE conversations, items, reply_progress");
+            DATABASE.execute("TRUNCATE conversations, items, reply_progress, turn_leases");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -299,8 +299,8 @@ class PostgresConversationCatalogTest {
             assertThatExceptionOfType(StorageException.class).isThrownBy(catalog::conversations)
                     .satisfies(e -> assertThat(e.diagnostic().code()).isEqualTo(DiagnosticCode.STORE_SCHEMA_OUTDATED));
 
-            assertThat(catalog.migrate()).isEqualTo(new PostgresConversationCatalog.Migration(1, Optional.of("1")));
-            assertThat(catalog.migrate()).isEqualTo(new PostgresConversationCatalog.Migration(0, Optional.of("1")));
+            assertThat(catalog.migrate()).isEqualTo(new PostgresConversationCatalog.Migration(3, Optional.of("3")));
+            assertThat(catalog.migrate()).isEqualTo(new PostgresConversationCatalog.Migration(0, Optional.of("3")));
 
             assertThat(catalog.conversations()).isEmpty();
         }

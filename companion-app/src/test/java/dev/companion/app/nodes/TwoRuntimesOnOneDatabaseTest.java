@@ -153,6 +153,9 @@ class TwoRuntimesOnOneDatabaseTest {
                 assertThat(seen.toString()).isEqualTo("one two three");
                 TurnOutcome outcome = onA.awaitTurn(turn, DEADLINE).orElseThrow();
                 assertThat(followerOnB.next(CompanionEvent.TurnEnded.class).outcome()).isEqualTo(outcome);
+                // A publishes "ready" just after the turn's end: wait for it on B too, so both hold the same events.
+                assertThat(followerOnB.next(CompanionEvent.StateChanged.class).to())
+                        .isEqualTo(dev.companion.core.model.CompanionState.READY);
 
                 // The same cursors on both runtimes: what B saw resumes on A without loss or duplicate.
                 EventReplay onAReplay = onA.eventsAfter(from, 100);

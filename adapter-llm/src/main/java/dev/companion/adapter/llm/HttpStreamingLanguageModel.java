@@ -28,9 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -44,7 +41,8 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
     private static final int MAX_ERROR_BODY_BYTES = 16 * 1024;
 
     final ProviderSettings settings;
-    private final HttpClient client;
+    /** Made at the first reply, not at start: building one sets up TLS (hundreds of classes, the CA certificates). */
+    private volatile HttpClient client;
     private final ProviderErrorMapper errors;
     private final Sleeper sleeper;
     private final ProviderInfo info;
@@ -53,13 +51,6 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
         this.errors = new ProviderErrorMapper(settings.kind(), clock);
-        // HTTP/1.1: closing the body stream then closes the connection, which is how a cancel
-        // reaches the provider.
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.timeouts().connect())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
         this.info = new ProviderInfo(settings.kind().wireName(), settings.model(), true,
                 Optional.of(settings.baseUrl().getHost()), settings.reason());
     }
@@ -191,20 +182,13 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
 
     private Reply attempt(HttpRequest request, Watchdog watchdog, Gate gate) throws Aborted, Relaxed {
         AtomicReference<InputStream> body = new AtomicReference<>();
-        CompletableFuture<HttpResponse<InputStream>> future =
-                client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        HeaderWait headerWait = new HeaderWait();
         watchdog.startAttempt(() -> {
-            future.cancel(true);
+            headerWait.interrupt();
             closeQuietly(body.get());
         });
-        // A response that lands after an abort still holds a connection: close it.
-        future.thenAccept(response -> {
-            if (watchdog.reason().isPresent()) {
-                closeQuietly(response.body());
-            }
-        });
         try {
-            HttpResponse<InputStream> response = awaitResponse(future, watchdog);
+            HttpResponse<InputStream> response = awaitResponse(request, headerWait, watchdog);
             body.set(response.body());
             if (watchdog.reason().isPresent()) {
                 closeQuietly(response.body());
@@ -236,31 +220,97 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         }
     }
 
-    private HttpResponse<InputStream> awaitResponse(CompletableFuture<HttpResponse<InputStream>> future,
-                                                    Watchdog watchdog) throws Aborted {
+    /**
+     * Sends the request and waits for the response's head on this thread. {@code HttpClient.send}
+     * rather than {@code sendAsync}: the latter completes its future through
+     * {@code CompletableFuture}'s default executor, which on a machine of one or two processors is
+     * a new thread for every request, and is one more thread hop before the first token in any case.
+     * The watchdog interrupts the wait (which cancels the exchange) when it aborts the attempt.
+     */
+    private HttpResponse<InputStream> awaitResponse(HttpRequest request, HeaderWait headerWait, Watchdog watchdog)
+            throws Aborted {
         try {
-            CompletableFuture.anyOf(future, watchdog.whenAborted()).get();
-            if (watchdog.reason().isPresent()) {
-                throw new Aborted();
-            }
-            return future.get();
+            return client().send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (!headerWait.clearOwnInterrupt()) {
+                Thread.currentThread().interrupt();
+            }
             watchdog.abort(Watchdog.Reason.CANCELLED);
             throw new Aborted();
-        } catch (CancellationException e) {
-            throw new Aborted();
-        } catch (ExecutionException e) {
+        } catch (IOException e) {
             if (watchdog.reason().isPresent()) {
                 throw new Aborted();
             }
-            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
                 if (cause instanceof HttpConnectTimeoutException) {
                     throw errors.timeout(Watchdog.Reason.CONNECT, settings.timeouts().connect());
                 }
             }
             // The cause's text may name the host and port; it is not passed on.
             throw errors.unreachable();
+        } finally {
+            if (headerWait.done()) {
+                // The watchdog interrupted the wait just as the head arrived: the interrupt was ours.
+                Thread.interrupted();
+            }
+        }
+    }
+
+    /**
+     * The thread waiting for a response's head, which the watchdog may interrupt while (and only
+     * while) it waits, so that an interrupt never outlives the wait it was meant for.
+     */
+    private HttpClient client() {
+        HttpClient made = client;
+        if (made == null) {
+            synchronized (this) {
+                made = client;
+                if (made == null) {
+                    made = newClient(settings);
+                    client = made;
+                }
+            }
+        }
+        return made;
+    }
+
+    /**
+     * HTTP/1.1: closing the body stream then closes the connection, which is how a cancel reaches the
+     * provider. The client's own tasks run on the thread that has the work: the request is written by
+     * the turn's thread and the response read by the client's selector thread, which hands each piece
+     * straight to the turn's thread waiting on the body stream (a queue it never blocks on). A pool
+     * would add a hand-off, and a thread's wake-up, to the request and to every piece of the reply.
+     */
+    private static HttpClient newClient(ProviderSettings settings) {
+        return HttpClient.newBuilder()
+                .executor(Runnable::run)
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.timeouts().connect())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    private static final class HeaderWait {
+        private final Thread waiter = Thread.currentThread();
+        private boolean waiting = true;
+        private boolean interrupted;
+
+        synchronized void interrupt() {
+            if (waiting && !interrupted) {
+                interrupted = true;
+                waiter.interrupt();
+            }
+        }
+
+        /** Ends the wait; true when this wait's own interrupt may still be pending on the thread. */
+        synchronized boolean done() {
+            waiting = false;
+            return interrupted;
+        }
+
+        /** After an InterruptedException: whether it was this wait's own (then nothing else asked for it). */
+        synchronized boolean clearOwnInterrupt() {
+            return interrupted;
         }
     }
 

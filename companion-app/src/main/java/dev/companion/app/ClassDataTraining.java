@@ -36,13 +36,18 @@ public final class ClassDataTraining {
 
     public static void main(String[] args) {
         Main.quietLibraries();
+        System.exit(run() ? 0 : 1);
+    }
+
+    /** Serves, asks, stops; true when the command succeeded and every request was answered 200. */
+    static boolean run() {
         ClasspathPromptCatalog prompts = new ClasspathPromptCatalog();
         CompanionLauncher real = new CompanionLauncher(prompts, ModelSelection.forThisMachine(prompts),
                 CompanionLauncher.Storage.inMemory(), new SharedStore(Map.of()));
         TrainingLauncher launcher = new TrainingLauncher(real);
         int exit = CompanionCommandLine.run(launcher, Main.version(), "serve", "--ephemeral", "--port", "0",
                 "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "training");
-        System.exit(exit == 0 && launcher.answered ? 0 : 1);
+        return exit == 0 && launcher.answered;
     }
 
     /** Serves as the real launcher does, but stops once the server has answered instead of waiting for Ctrl-C. */

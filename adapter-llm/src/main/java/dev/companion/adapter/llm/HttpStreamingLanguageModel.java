@@ -14,6 +14,7 @@ import dev.companion.core.model.TokenUsage;
 import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 import dev.companion.adapter.llm.LanguageModels.Retry;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -46,11 +47,14 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
     private final ProviderErrorMapper errors;
     private final Sleeper sleeper;
     private final ProviderInfo info;
+    /** The client for a provider over plain http; null over https, where {@link #client()} serves. */
+    private final PlainHttp plain;
 
     HttpStreamingLanguageModel(ProviderSettings settings, Sleeper sleeper, Clock clock) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
         this.errors = new ProviderErrorMapper(settings.kind(), clock);
+        this.plain = settings.baseUrl().getScheme().equals("http") ? new PlainHttp() : null;
         this.info = new ProviderInfo(settings.kind().wireName(), settings.model(), true,
                 Optional.of(settings.baseUrl().getHost()), settings.reason());
     }
@@ -182,19 +186,23 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
 
     private Reply attempt(HttpRequest request, Watchdog watchdog, Gate gate) throws Aborted, Relaxed {
         AtomicReference<InputStream> body = new AtomicReference<>();
+        AtomicReference<Closeable> connection = new AtomicReference<>();
         HeaderWait headerWait = new HeaderWait();
         watchdog.startAttempt(() -> {
             headerWait.interrupt();
+            closeQuietly(connection.get());
             closeQuietly(body.get());
         });
         try {
-            HttpResponse<InputStream> response = awaitResponse(request, headerWait, watchdog);
+            PlainHttp.Response response = plain != null
+                    ? awaitPlainResponse(request, connection, watchdog)
+                    : awaitResponse(request, headerWait, watchdog);
             body.set(response.body());
             if (watchdog.reason().isPresent()) {
                 closeQuietly(response.body());
                 throw new Aborted();
             }
-            int status = response.statusCode();
+            int status = response.status();
             HttpHeaders headers = response.headers();
             try (InputStream in = response.body()) {
                 if (status / 100 != 2) {
@@ -220,6 +228,21 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         }
     }
 
+    /** Over plain http: this thread connects, writes and reads; an abort closes the socket. */
+    private PlainHttp.Response awaitPlainResponse(HttpRequest request, AtomicReference<Closeable> connection,
+                                                  Watchdog watchdog) throws Aborted {
+        try {
+            return plain.send(request, settings.timeouts().connect(), opened -> {
+                connection.set(opened);
+                if (watchdog.reason().isPresent()) {
+                    closeQuietly(opened); // aborted before the connection was known
+                }
+            });
+        } catch (IOException e) {
+            throw failedToSend(e, watchdog);
+        }
+    }
+
     /**
      * Sends the request and waits for the response's head on this thread. {@code HttpClient.send}
      * rather than {@code sendAsync}: the latter completes its future through
@@ -227,10 +250,11 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
      * a new thread for every request, and is one more thread hop before the first token in any case.
      * The watchdog interrupts the wait (which cancels the exchange) when it aborts the attempt.
      */
-    private HttpResponse<InputStream> awaitResponse(HttpRequest request, HeaderWait headerWait, Watchdog watchdog)
+    private PlainHttp.Response awaitResponse(HttpRequest request, HeaderWait headerWait, Watchdog watchdog)
             throws Aborted {
         try {
-            return client().send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = client().send(request, HttpResponse.BodyHandlers.ofInputStream());
+            return new PlainHttp.Response(response.statusCode(), response.headers(), response.body());
         } catch (InterruptedException e) {
             if (!headerWait.clearOwnInterrupt()) {
                 Thread.currentThread().interrupt();
@@ -238,22 +262,26 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
             watchdog.abort(Watchdog.Reason.CANCELLED);
             throw new Aborted();
         } catch (IOException e) {
-            if (watchdog.reason().isPresent()) {
-                throw new Aborted();
-            }
-            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-                if (cause instanceof HttpConnectTimeoutException) {
-                    throw errors.timeout(Watchdog.Reason.CONNECT, settings.timeouts().connect());
-                }
-            }
-            // The cause's text may name the host and port; it is not passed on.
-            throw errors.unreachable();
+            throw failedToSend(e, watchdog);
         } finally {
             if (headerWait.done()) {
                 // The watchdog interrupted the wait just as the head arrived: the interrupt was ours.
                 Thread.interrupted();
             }
         }
+    }
+
+    private Aborted failedToSend(IOException e, Watchdog watchdog) {
+        if (watchdog.reason().isPresent()) {
+            return new Aborted();
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpConnectTimeoutException) {
+                throw errors.timeout(Watchdog.Reason.CONNECT, settings.timeouts().connect());
+            }
+        }
+        // The cause's text may name the host and port; it is not passed on.
+        throw errors.unreachable();
     }
 
     /**
@@ -379,7 +407,7 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         }
     }
 
-    private static void closeQuietly(InputStream in) {
+    private static void closeQuietly(Closeable in) {
         if (in != null) {
             try {
                 in.close();

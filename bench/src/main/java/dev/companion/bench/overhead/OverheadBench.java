@@ -36,6 +36,11 @@ public final class OverheadBench {
             java.util.logging.Logger.getLogger("io.undertow"), java.util.logging.Logger.getLogger("org.xnio"));
 
     private final Path root;
+    /**
+     * Where this bench's jar is (bench/target): the bare Undertow jar beside it is the floor, and
+     * the logs and the report go there, so that {@code --root} may name a checkout of any commit.
+     */
+    private final Path output = benchTarget();
     private final int warmTurns;
     private final int turns;
     private final int starts;
@@ -88,7 +93,7 @@ public final class OverheadBench {
         try (FakeProvider provider = new FakeProvider()) {
             if (parts.contains("turns") || parts.contains("status")) {
                 int port = freePort();
-                Process companion = startCompanion(port, provider, "bench/target/companion-bench.log");
+                Process companion = startCompanion(port, provider, "companion-bench.log");
                 awaitFirst200(port, "/api/companion/status", companion, 120_000);
                 try {
                     if (parts.contains("turns")) {
@@ -110,10 +115,10 @@ public final class OverheadBench {
         }
         line("");
         report.forEach(System.out::println);
-        Path out = root.resolve("bench/target/overhead-results.txt");
+        Path out = output.resolve("overhead-results.txt");
         Files.createDirectories(out.getParent());
         Files.write(out, report, StandardCharsets.UTF_8);
-        System.out.println("(also written to " + root.relativize(out) + ")");
+        System.out.println("(also written to " + out + ")");
     }
 
     // ---- (a) first token and (b) whole reply -------------------------------------------------------
@@ -494,7 +499,7 @@ public final class OverheadBench {
         int port = freePort();
         long start = System.nanoTime();
         Process process = companion
-                ? startCompanion(port, provider, "bench/target/companion-start.log")
+                ? startCompanion(port, provider, "companion-start.log")
                 : startBare(port, 1024);
         try {
             awaitFirst200(port, companion ? "/api/companion/status" : "/", process, 120_000);
@@ -537,17 +542,17 @@ public final class OverheadBench {
                 "--model", "bench-model")
                 .directory(root.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve(log).toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.resolve(log).toFile()));
         builder.environment().remove("OPENAI_API_KEY");
         builder.environment().remove("ANTHROPIC_API_KEY");
         return track(builder.start());
     }
 
     private Process startBare(int port, int bodySize) throws IOException {
-        return track(new ProcessBuilder("java", "-jar", root.resolve("bench/target/bare-undertow.jar").toString(),
+        return track(new ProcessBuilder("java", "-jar", output.resolve("bare-undertow.jar").toString(),
                 Integer.toString(port), Integer.toString(bodySize))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("bench/target/bare-undertow.log").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.resolve("bare-undertow.log").toFile()))
                 .start());
     }
 
@@ -578,7 +583,7 @@ public final class OverheadBench {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IOException("the process ended with " + process.exitValue() + " before answering (see bench/target/*.log)");
+                throw new IOException("the process ended with " + process.exitValue() + " before answering (see the logs beside the bench's jar)");
             }
             try (RawHttp client = new RawHttp(port)) {
                 client.setReadTimeout(5000);
@@ -594,6 +599,14 @@ public final class OverheadBench {
             Thread.sleep(1);
         }
         throw new IOException("no 200 from " + path + " within " + timeoutMillis + " ms");
+    }
+
+    private static Path benchTarget() {
+        try {
+            return Path.of(OverheadBench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static int freePort() throws IOException {

@@ -48,7 +48,7 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
     private final Sleeper sleeper;
     private final ProviderInfo info;
     /** The client for a provider over plain http; null over https, where {@link #client()} serves. */
-    private final PlainHttp plain;
+    private volatile PlainHttp plain;
 
     HttpStreamingLanguageModel(ProviderSettings settings, Sleeper sleeper, Clock clock) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -57,6 +57,14 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         this.plain = settings.baseUrl().getScheme().equals("http") ? new PlainHttp() : null;
         this.info = new ProviderInfo(settings.kind().wireName(), settings.model(), true,
                 Optional.of(settings.baseUrl().getHost()), settings.reason());
+    }
+
+    /**
+     * Speaks to the provider through the JDK's {@code HttpClient}, as over https, even over plain
+     * http: how the tests reach the path every https provider takes with a loopback fake.
+     */
+    void useJdkClient() {
+        plain = null;
     }
 
     /** The HTTP request for one reply: system prompt and history as the provider's messages. */
@@ -194,8 +202,9 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
             closeQuietly(body.get());
         });
         try {
-            PlainHttp.Response response = plain != null
-                    ? awaitPlainResponse(request, connection, watchdog)
+            PlainHttp plainHttp = plain;
+            PlainHttp.Response response = plainHttp != null
+                    ? awaitPlainResponse(plainHttp, request, connection, watchdog)
                     : awaitResponse(request, headerWait, watchdog);
             body.set(response.body());
             if (watchdog.reason().isPresent()) {
@@ -229,10 +238,10 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
     }
 
     /** Over plain http: this thread connects, writes and reads; an abort closes the socket. */
-    private PlainHttp.Response awaitPlainResponse(HttpRequest request, AtomicReference<Closeable> connection,
-                                                  Watchdog watchdog) throws Aborted {
+    private PlainHttp.Response awaitPlainResponse(PlainHttp plainHttp, HttpRequest request,
+                                                  AtomicReference<Closeable> connection, Watchdog watchdog) throws Aborted {
         try {
-            return plain.send(request, settings.timeouts().connect(), opened -> {
+            return plainHttp.send(request, settings.timeouts().connect(), opened -> {
                 connection.set(opened);
                 if (watchdog.reason().isPresent()) {
                     closeQuietly(opened); // aborted before the connection was known

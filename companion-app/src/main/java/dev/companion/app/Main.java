@@ -21,8 +21,12 @@ public final class Main {
             Logger.getLogger("org.jboss"), Logger.getLogger("org.flywaydb"));
 
     public static void main(String[] args) {
-        QUIETED.forEach(logger -> logger.setLevel(Level.WARNING));
+        quietLibraries();
         System.exit(run(args));
+    }
+
+    static void quietLibraries() {
+        QUIETED.forEach(logger -> logger.setLevel(Level.WARNING));
     }
 
     static int run(String... args) {

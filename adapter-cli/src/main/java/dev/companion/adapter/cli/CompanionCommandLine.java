@@ -45,7 +45,8 @@ public final class CompanionCommandLine {
      * no picocli type of its own (picocli stays inside this adapter).
      */
     public static int run(Launcher launcher, String version, String... args) {
-        return create(launcher, version).execute(args);
+        return Commands.forArguments(Objects.requireNonNull(launcher, "launcher"),
+                Objects.requireNonNull(version, "version"), System.in, args).execute(args);
     }
 
     /** A command line reading message text from standard input when {@code send} is given none. */

@@ -14,6 +14,7 @@ import dev.companion.core.model.TokenUsage;
 import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 import dev.companion.adapter.llm.LanguageModels.Retry;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -44,24 +42,29 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
     private static final int MAX_ERROR_BODY_BYTES = 16 * 1024;
 
     final ProviderSettings settings;
-    private final HttpClient client;
+    /** Made at the first reply, not at start: building one sets up TLS (hundreds of classes, the CA certificates). */
+    private volatile HttpClient client;
     private final ProviderErrorMapper errors;
     private final Sleeper sleeper;
     private final ProviderInfo info;
+    /** The client for a provider over plain http; null over https, where {@link #client()} serves. */
+    private volatile PlainHttp plain;
 
     HttpStreamingLanguageModel(ProviderSettings settings, Sleeper sleeper, Clock clock) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
         this.errors = new ProviderErrorMapper(settings.kind(), clock);
-        // HTTP/1.1: closing the body stream then closes the connection, which is how a cancel
-        // reaches the provider.
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.timeouts().connect())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.plain = settings.baseUrl().getScheme().equals("http") ? new PlainHttp() : null;
         this.info = new ProviderInfo(settings.kind().wireName(), settings.model(), true,
                 Optional.of(settings.baseUrl().getHost()), settings.reason());
+    }
+
+    /**
+     * Speaks to the provider through the JDK's {@code HttpClient}, as over https, even over plain
+     * http: how the tests reach the path every https provider takes with a loopback fake.
+     */
+    void useJdkClient() {
+        plain = null;
     }
 
     /** The HTTP request for one reply: system prompt and history as the provider's messages. */
@@ -191,26 +194,24 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
 
     private Reply attempt(HttpRequest request, Watchdog watchdog, Gate gate) throws Aborted, Relaxed {
         AtomicReference<InputStream> body = new AtomicReference<>();
-        CompletableFuture<HttpResponse<InputStream>> future =
-                client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        AtomicReference<Closeable> connection = new AtomicReference<>();
+        HeaderWait headerWait = new HeaderWait();
         watchdog.startAttempt(() -> {
-            future.cancel(true);
+            headerWait.interrupt();
+            closeQuietly(connection.get());
             closeQuietly(body.get());
         });
-        // A response that lands after an abort still holds a connection: close it.
-        future.thenAccept(response -> {
-            if (watchdog.reason().isPresent()) {
-                closeQuietly(response.body());
-            }
-        });
         try {
-            HttpResponse<InputStream> response = awaitResponse(future, watchdog);
+            PlainHttp plainHttp = plain;
+            PlainHttp.Response response = plainHttp != null
+                    ? awaitPlainResponse(plainHttp, request, connection, watchdog)
+                    : awaitResponse(request, headerWait, watchdog);
             body.set(response.body());
             if (watchdog.reason().isPresent()) {
                 closeQuietly(response.body());
                 throw new Aborted();
             }
-            int status = response.statusCode();
+            int status = response.status();
             HttpHeaders headers = response.headers();
             try (InputStream in = response.body()) {
                 if (status / 100 != 2) {
@@ -236,31 +237,117 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         }
     }
 
-    private HttpResponse<InputStream> awaitResponse(CompletableFuture<HttpResponse<InputStream>> future,
-                                                    Watchdog watchdog) throws Aborted {
+    /** Over plain http: this thread connects, writes and reads; an abort closes the socket. */
+    private PlainHttp.Response awaitPlainResponse(PlainHttp plainHttp, HttpRequest request,
+                                                  AtomicReference<Closeable> connection, Watchdog watchdog) throws Aborted {
         try {
-            CompletableFuture.anyOf(future, watchdog.whenAborted()).get();
-            if (watchdog.reason().isPresent()) {
-                throw new Aborted();
-            }
-            return future.get();
+            return plainHttp.send(request, settings.timeouts().connect(), opened -> {
+                connection.set(opened);
+                if (watchdog.reason().isPresent()) {
+                    closeQuietly(opened); // aborted before the connection was known
+                }
+            });
+        } catch (IOException e) {
+            throw failedToSend(e, watchdog);
+        }
+    }
+
+    /**
+     * Sends the request and waits for the response's head on this thread. {@code HttpClient.send}
+     * rather than {@code sendAsync}: the latter completes its future through
+     * {@code CompletableFuture}'s default executor, which on a machine of one or two processors is
+     * a new thread for every request, and is one more thread hop before the first token in any case.
+     * The watchdog interrupts the wait (which cancels the exchange) when it aborts the attempt.
+     */
+    private PlainHttp.Response awaitResponse(HttpRequest request, HeaderWait headerWait, Watchdog watchdog)
+            throws Aborted {
+        try {
+            HttpResponse<InputStream> response = client().send(request, HttpResponse.BodyHandlers.ofInputStream());
+            return new PlainHttp.Response(response.statusCode(), response.headers(), response.body());
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (!headerWait.clearOwnInterrupt()) {
+                Thread.currentThread().interrupt();
+            }
             watchdog.abort(Watchdog.Reason.CANCELLED);
             throw new Aborted();
-        } catch (CancellationException e) {
-            throw new Aborted();
-        } catch (ExecutionException e) {
-            if (watchdog.reason().isPresent()) {
-                throw new Aborted();
+        } catch (IOException e) {
+            throw failedToSend(e, watchdog);
+        } finally {
+            if (headerWait.done()) {
+                // The watchdog interrupted the wait just as the head arrived: the interrupt was ours.
+                Thread.interrupted();
             }
-            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-                if (cause instanceof HttpConnectTimeoutException) {
-                    throw errors.timeout(Watchdog.Reason.CONNECT, settings.timeouts().connect());
+        }
+    }
+
+    private Aborted failedToSend(IOException e, Watchdog watchdog) {
+        if (watchdog.reason().isPresent()) {
+            return new Aborted();
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpConnectTimeoutException) {
+                throw errors.timeout(Watchdog.Reason.CONNECT, settings.timeouts().connect());
+            }
+        }
+        // The cause's text may name the host and port; it is not passed on.
+        throw errors.unreachable();
+    }
+
+    /**
+     * The thread waiting for a response's head, which the watchdog may interrupt while (and only
+     * while) it waits, so that an interrupt never outlives the wait it was meant for.
+     */
+    private HttpClient client() {
+        HttpClient made = client;
+        if (made == null) {
+            synchronized (this) {
+                made = client;
+                if (made == null) {
+                    made = newClient(settings);
+                    client = made;
                 }
             }
-            // The cause's text may name the host and port; it is not passed on.
-            throw errors.unreachable();
+        }
+        return made;
+    }
+
+    /**
+     * HTTP/1.1: closing the body stream then closes the connection, which is how a cancel reaches the
+     * provider. The client's own tasks run on the thread that has the work: the request is written by
+     * the turn's thread and the response read by the client's selector thread, which hands each piece
+     * straight to the turn's thread waiting on the body stream (a queue it never blocks on). A pool
+     * would add a hand-off, and a thread's wake-up, to the request and to every piece of the reply.
+     */
+    private static HttpClient newClient(ProviderSettings settings) {
+        return HttpClient.newBuilder()
+                .executor(Runnable::run)
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.timeouts().connect())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    private static final class HeaderWait {
+        private final Thread waiter = Thread.currentThread();
+        private boolean waiting = true;
+        private boolean interrupted;
+
+        synchronized void interrupt() {
+            if (waiting && !interrupted) {
+                interrupted = true;
+                waiter.interrupt();
+            }
+        }
+
+        /** Ends the wait; true when this wait's own interrupt may still be pending on the thread. */
+        synchronized boolean done() {
+            waiting = false;
+            return interrupted;
+        }
+
+        /** After an InterruptedException: whether it was this wait's own (then nothing else asked for it). */
+        synchronized boolean clearOwnInterrupt() {
+            return interrupted;
         }
     }
 
@@ -329,7 +416,7 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         }
     }
 
-    private static void closeQuietly(InputStream in) {
+    private static void closeQuietly(Closeable in) {
         if (in != null) {
             try {
                 in.close();

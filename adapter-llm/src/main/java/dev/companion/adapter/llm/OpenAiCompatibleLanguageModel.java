@@ -1,14 +1,16 @@
 package dev.companion.adapter.llm;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 import dev.companion.core.port.ChatMessage;
 import dev.companion.core.port.ModelResult.Ending;
 import dev.companion.core.model.TokenUsage;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -51,26 +53,52 @@ final class OpenAiCompatibleLanguageModel extends HttpStreamingLanguageModel {
 
     @Override
     HttpRequest request(String systemPrompt, List<ChatMessage> history) {
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        body.put("model", settings.model());
-        body.put("stream", true);
-        if (streamOptions.get()) {
-            body.putObject("stream_options").put("include_usage", true);
-        }
-        settings.maxOutputTokens().ifPresent(limit -> body.put(outputLimitField(settings.baseUrl()), limit));
-        ArrayNode messages = body.putArray("messages");
-        if (!systemPrompt.isBlank()) {
-            messages.addObject().put("role", "system").put("content", systemPrompt);
-        }
-        for (ChatMessage message : history) {
-            messages.addObject().put("role", message.role().wireName()).put("content", message.content());
-        }
         HttpRequest.Builder builder = HttpRequest.newBuilder(LanguageModels.resolve(settings.baseUrl(), "/chat/completions"))
                 .header("Content-Type", "application/json")
                 .header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(body)));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body(systemPrompt, history)));
         settings.apiKey().ifPresent(key -> builder.header("Authorization", "Bearer " + key.reveal()));
         return builder.build();
+    }
+
+    /**
+     * The request's JSON, written straight out rather than built as a tree first: the whole history
+     * goes out with every reply, so this is the one part of a turn that grows with the conversation.
+     */
+    private byte[] body(String systemPrompt, List<ChatMessage> history) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 64 * history.size());
+        try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(bytes)) {
+            json.writeStartObject();
+            json.writeStringField("model", settings.model());
+            json.writeBooleanField("stream", true);
+            if (streamOptions.get()) {
+                json.writeObjectFieldStart("stream_options");
+                json.writeBooleanField("include_usage", true);
+                json.writeEndObject();
+            }
+            if (settings.maxOutputTokens().isPresent()) {
+                json.writeNumberField(outputLimitField(settings.baseUrl()), settings.maxOutputTokens().getAsInt());
+            }
+            json.writeArrayFieldStart("messages");
+            if (!systemPrompt.isBlank()) {
+                message(json, "system", systemPrompt);
+            }
+            for (ChatMessage message : history) {
+                message(json, message.role().wireName(), message.content());
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("a request body could not be written", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void message(JsonGenerator json, String role, String content) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("role", role);
+        json.writeStringField("content", content);
+        json.writeEndObject();
     }
 
     /** OpenAI's current name on its own hosts; the name every compatible server knows elsewhere. */

@@ -4,7 +4,6 @@ import dev.companion.adapter.llm.LanguageModels.Timeouts;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -16,6 +15,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * once headers arrive, so the first-token, idle and total limits are timers here that abort the
  * reply by closing the body stream of the current attempt; the reader then fails at once and asks
  * {@link #reason()} why. The first reason wins.
+ *
+ * <p>The idle limit is not rescheduled at every piece of a reply (that would wake the timer thread
+ * twenty times for a reply of twenty pieces): a piece only notes when it arrived, and the idle timer,
+ * when it fires, waits again for whatever is left of the limit since the last piece.
  */
 final class Watchdog implements AutoCloseable {
 
@@ -26,12 +29,16 @@ final class Watchdog implements AutoCloseable {
     private final Timeouts timeouts;
     private final AtomicReference<Reason> reason = new AtomicReference<>();
     private final CountDownLatch aborted = new CountDownLatch(1);
-    private final CompletableFuture<Reason> whenAborted = new CompletableFuture<>();
     private final Object lock = new Object();
     private final ScheduledFuture<?> total;
     private Runnable stopAttempt;
     private ScheduledFuture<?> firstToken;
     private ScheduledFuture<?> idle;
+    /** Which attempt the timers belong to; a timer of an earlier attempt does nothing. Guarded by lock. */
+    private long attempt;
+    /** A piece of this attempt's reply has arrived: the first-token limit is met. */
+    private volatile boolean answering;
+    private volatile long lastActivityNanos;
 
     Watchdog(Timeouts timeouts) {
         this.timeouts = timeouts;
@@ -41,6 +48,8 @@ final class Watchdog implements AutoCloseable {
     /** An attempt starts: {@code stop} closes its connection; the first-token limit starts now. */
     void startAttempt(Runnable stop) {
         synchronized (lock) {
+            attempt++;
+            answering = false;
             stopAttempt = stop;
             firstToken = schedule(Reason.FIRST_TOKEN, timeouts.firstToken());
         }
@@ -54,12 +63,39 @@ final class Watchdog implements AutoCloseable {
      * starts again. A model that is thinking is answering; keep-alive comments and pings are not.
      */
     void activity() {
+        lastActivityNanos = System.nanoTime();
+        if (answering) {
+            return;
+        }
         synchronized (lock) {
+            if (answering || stopAttempt == null) {
+                return;
+            }
+            answering = true;
             cancel(firstToken);
             firstToken = null;
-            cancel(idle);
-            idle = schedule(Reason.IDLE, timeouts.idle());
+            idle = scheduleIdle(attempt, timeouts.idle().toNanos());
         }
+    }
+
+    private ScheduledFuture<?> scheduleIdle(long forAttempt, long afterNanos) {
+        return TIMERS.schedule(() -> idleCheck(forAttempt), afterNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The idle timer fired: abort if nothing arrived for the whole limit, or wait for the rest of it. */
+    private void idleCheck(long forAttempt) {
+        long limit = timeouts.idle().toNanos();
+        long quiet = System.nanoTime() - lastActivityNanos;
+        synchronized (lock) {
+            if (forAttempt != attempt || idle == null) {
+                return; // the attempt ended, or another began
+            }
+            if (quiet < limit) {
+                idle = scheduleIdle(forAttempt, limit - quiet);
+                return;
+            }
+        }
+        abort(Reason.IDLE);
     }
 
     void endAttempt() {
@@ -77,7 +113,6 @@ final class Watchdog implements AutoCloseable {
             return;
         }
         aborted.countDown();
-        whenAborted.complete(why);
         Runnable stop;
         synchronized (lock) {
             stop = stopAttempt;
@@ -89,10 +124,6 @@ final class Watchdog implements AutoCloseable {
 
     Optional<Reason> reason() {
         return Optional.ofNullable(reason.get());
-    }
-
-    CompletableFuture<Reason> whenAborted() {
-        return whenAborted;
     }
 
     CountDownLatch abortedLatch() {

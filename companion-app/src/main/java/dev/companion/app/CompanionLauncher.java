@@ -86,7 +86,11 @@ final class CompanionLauncher implements Launcher {
                     .host(options.host())
                     .port(options.port())
                     .accessToken(token)
-                    .console(CompanionLauncher.class.getClassLoader(), "console/");
+                    .console(CompanionLauncher.class.getClassLoader(), "console/")
+                    // On the embedded stores a status is memory alone, once the default conversation
+                    // is open (opened here, before the first request); on a shared database it is not.
+                    .statusFromMemory(options.storage().store().isEmpty());
+            runtime.companion();
             options.maxEventStreams().ifPresent(builder::maxEventStreams);
             server = builder.build();
             server.start();

@@ -31,6 +31,11 @@ public final class ClasspathPromptCatalog implements PromptCatalog {
 
     @Override
     public String text(String name) {
+        String known = name == null ? null : cache.get(name);
+        if (known != null) {
+            // Only a valid name was ever cached; a status asks for the same two prompts on every poll.
+            return known;
+        }
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("not a prompt name: " + name);
         }

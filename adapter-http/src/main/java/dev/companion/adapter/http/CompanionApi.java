@@ -67,6 +67,9 @@ final class CompanionApi {
      * Which conversation a family of routes acts on, and the name its exports are saved under.
      * Opened for each request, never kept: a conversation may be deleted between two requests.
      */
+    /** The last status answered; racing writers only ever replace one whole pair with another. */
+    private volatile SerialisedStatus lastStatus;
+
     interface Scope {
         /** @throws dev.companion.core.model.ConversationNotFoundException when it does not exist (404) */
         Companion companion(HttpServerExchange exchange);
@@ -113,8 +116,25 @@ final class CompanionApi {
         return exchange -> {
             Companion companion = scope.companion(exchange);
             long latestCursor = companion.latestCursor();
-            Responses.json(exchange, 200, Wire.StatusJson.of(companion.status(), latestCursor, completion));
+            Responses.json(exchange, 200, serialised(Wire.StatusJson.of(companion.status(), latestCursor, completion)));
         };
+    }
+
+    /**
+     * The status's bytes, reused while it is equal to the last one answered: a console or a script
+     * polls a status that seldom changes, and writing it out was a quarter of such a request's cost.
+     */
+    private byte[] serialised(Wire.StatusJson status) {
+        SerialisedStatus last = lastStatus;
+        if (last != null && last.status().equals(status)) {
+            return last.bytes();
+        }
+        byte[] bytes = Json.write(status).getBytes(StandardCharsets.UTF_8);
+        lastStatus = new SerialisedStatus(status, bytes);
+        return bytes;
+    }
+
+    private record SerialisedStatus(Wire.StatusJson status, byte[] bytes) {
     }
 
     void workers(HttpServerExchange exchange) {

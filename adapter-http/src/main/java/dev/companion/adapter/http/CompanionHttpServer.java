@@ -208,7 +208,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         ConsoleFiles console = new ConsoleFiles(settings.consoleLoader(), settings.consolePrefix());
         RouteTable.Builder routes = RouteTable.builder();
         // One conversation's routes, twice: the default one as earlier releases had it, and any by id.
-        conversationRoutes(routes, "/api/companion", api, api.defaultConversation());
+        conversationRoutes(routes, "/api/companion", api, api.defaultConversation(), settings.statusFromMemory());
         routes.guarded("GET", "/api/companion/events", events.handler(exchange -> EventStream.Source.all(
                 conversations.open(ConversationId.DEFAULT))));
         routes.guarded("GET", "/api/conversations", list::list)
@@ -216,7 +216,8 @@ public final class CompanionHttpServer implements AutoCloseable {
                 .guarded("GET", "/api/conversations/{id}", list::get)
                 .guarded("PATCH", "/api/conversations/{id}", Route.Body.JSON, list::rename)
                 .guarded("DELETE", "/api/conversations/{id}", list::delete);
-        conversationRoutes(routes, "/api/conversations/{id}", api, api.conversationInPath());
+        // Any other conversation may have to be opened from the store first: on a worker.
+        conversationRoutes(routes, "/api/conversations/{id}", api, api.conversationInPath(), false);
         return routes
                 .guarded("GET", "/api/events", events.handler(exchange -> everyConversation(exchange, conversations)))
                 .guarded("GET", "/api/workers", api::workers)
@@ -233,9 +234,13 @@ public final class CompanionHttpServer implements AutoCloseable {
     }
 
     private static void conversationRoutes(RouteTable.Builder routes, String prefix, CompanionApi api,
-                                           CompanionApi.Scope scope) {
-        routes.guarded("GET", prefix + "/status", api.status(scope))
-                .guarded("GET", prefix + "/transcript", api.transcript(scope))
+                                           CompanionApi.Scope scope, boolean statusFromMemory) {
+        if (statusFromMemory) {
+            routes.guardedOnIoThread("GET", prefix + "/status", api.status(scope));
+        } else {
+            routes.guarded("GET", prefix + "/status", api.status(scope));
+        }
+        routes.guarded("GET", prefix + "/transcript", api.transcript(scope))
                 .guarded("GET", prefix + "/transcript/export", api.export(scope))
                 .guarded("POST", prefix + "/messages", Route.Body.JSON, api.send(scope))
                 .guarded("POST", prefix + "/regenerate", Route.Body.OPTIONAL_JSON, api.regenerate(scope))
@@ -312,7 +317,8 @@ public final class CompanionHttpServer implements AutoCloseable {
     record Settings(Conversations conversations, ListWorkersUseCase workers, String host, int port, boolean wildcard,
                     Optional<AccessToken> token, ClassLoader consoleLoader, String consolePrefix,
                     Duration waitLimit, Duration eventKeepAlive, int eventQueueCapacity, int maxEventStreams,
-                    Duration requestParseTimeout, Duration noRequestTimeout, Duration idleTimeout) {
+                    Duration requestParseTimeout, Duration noRequestTimeout, Duration idleTimeout,
+                    boolean statusFromMemory) {
     }
 
     /** Configures a server. The conversations and the workers are required; the rest has safe defaults. */
@@ -328,6 +334,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         private Duration eventKeepAlive = DEFAULT_EVENT_KEEP_ALIVE;
         private int eventQueueCapacity = DEFAULT_EVENT_QUEUE_CAPACITY;
         private int maxEventStreams = DEFAULT_MAX_EVENT_STREAMS;
+        private boolean statusFromMemory;
         private Duration requestParseTimeout = DEFAULT_REQUEST_PARSE_TIMEOUT;
         private Duration noRequestTimeout = DEFAULT_NO_REQUEST_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -383,6 +390,17 @@ public final class CompanionHttpServer implements AutoCloseable {
                 throw new IllegalArgumentException("the wait limit must be positive");
             }
             this.waitLimit = waitLimit;
+            return this;
+        }
+
+        /**
+         * Says that the default conversation's status is read from this process's memory alone, as
+         * it is with the embedded journal and the in-memory store (not with a store shared by several
+         * servers, whose status asks the database who runs a turn). {@code GET /api/companion/status}
+         * is then answered on the IO thread, without handing the request to a worker. Off by default.
+         */
+        public Builder statusFromMemory(boolean statusFromMemory) {
+            this.statusFromMemory = statusFromMemory;
             return this;
         }
 
@@ -451,7 +469,8 @@ public final class CompanionHttpServer implements AutoCloseable {
             }
             return new CompanionHttpServer(new Settings(conversations, workers, literal, port,
                     address.isAnyLocalAddress(), token, consoleLoader, consolePrefix, waitLimit, eventKeepAlive,
-                    eventQueueCapacity, maxEventStreams, requestParseTimeout, noRequestTimeout, idleTimeout));
+                    eventQueueCapacity, maxEventStreams, requestParseTimeout, noRequestTimeout, idleTimeout,
+                    statusFromMemory));
         }
 
         private static InetAddress resolve(String host) {

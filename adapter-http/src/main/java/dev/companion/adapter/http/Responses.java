@@ -18,7 +18,13 @@ final class Responses {
     }
 
     static void json(HttpServerExchange exchange, int status, Object body) {
-        byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+        // Through a String, as ever: a lone surrogate in a model's text becomes '?', where Jackson's
+        // byte writer would refuse the whole answer.
+        json(exchange, status, Json.write(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An answer already serialised, as UTF-8 JSON. */
+    static void json(HttpServerExchange exchange, int status, byte[] bytes) {
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, JSON_UTF8);
         exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, bytes.length);

@@ -144,7 +144,16 @@ final class RouteTable {
         }
 
         Builder guarded(String method, String template, Route.Body body, HttpHandler handler) {
-            return add(new Route(method, template, Route.Access.GUARDED, body, handler));
+            return add(new Route(method, template, Route.Access.GUARDED, body, Route.Runs.ON_WORKER, handler));
+        }
+
+        /**
+         * A guarded read answered on the IO thread, for a handler that never blocks; see
+         * {@link Route.Runs#ON_IO_THREAD}.
+         */
+        Builder guardedOnIoThread(String method, String template, HttpHandler handler) {
+            return add(new Route(method, template, Route.Access.GUARDED, Route.Body.OPTIONAL_JSON,
+                    Route.Runs.ON_IO_THREAD, handler));
         }
 
         /**
@@ -152,7 +161,8 @@ final class RouteTable {
          * Origin are still checked.
          */
         Builder publicRead(String method, String template, HttpHandler handler) {
-            return add(new Route(method, template, Route.Access.PUBLIC, Route.Body.OPTIONAL_JSON, handler));
+            return add(new Route(method, template, Route.Access.PUBLIC, Route.Body.OPTIONAL_JSON, Route.Runs.ON_WORKER,
+                    handler));
         }
 
         private Builder add(Route route) {
@@ -170,7 +180,7 @@ final class RouteTable {
             Map<String, Map<String, Entry>> byTemplate = new TreeMap<>();
             for (Route route : routes) {
                 byTemplate.computeIfAbsent(route.template(), t -> new TreeMap<>())
-                        .put(route.method(), new Entry(route, onWorker(route.handler())));
+                        .put(route.method(), new Entry(route, chain(route)));
             }
             PathTemplateMatcher<Map<String, Entry>> matcher = new PathTemplateMatcher<>();
             for (Map.Entry<String, Map<String, Entry>> template : byTemplate.entrySet()) {
@@ -190,8 +200,12 @@ final class RouteTable {
          * a body holds no worker while the rest fails to come. The failure handler sits inside the
          * blocking handler so that it sees what the route throws.
          */
-        private static HttpHandler onWorker(HttpHandler route) {
-            return new BodyReader(new BlockingHandler(new FailureHandler(route)));
+        private static HttpHandler chain(Route route) {
+            if (route.runs() == Route.Runs.ON_IO_THREAD) {
+                // A body sent to a read is not read: the route answers, and Undertow drains the rest.
+                return new FailureHandler(route.handler());
+            }
+            return new BodyReader(new BlockingHandler(new FailureHandler(route.handler())));
         }
     }
 }

@@ -143,4 +143,50 @@ class RouteTableTest {
             server.stop();
         }
     }
+
+    @Test
+    void only_reads_can_run_on_the_io_thread() {
+        for (String method : new String[] {"POST", "PUT", "DELETE", "PATCH"}) {
+            assertThatIllegalArgumentException().as(method)
+                    .isThrownBy(() -> RouteTable.builder().guardedOnIoThread(method, "/x", NOTHING))
+                    .withMessageContaining("only GET and HEAD");
+        }
+    }
+
+    @Test
+    void a_route_runs_on_the_io_thread_only_when_declared_so_and_is_guarded_all_the_same() throws Exception {
+        RouteTable table = RouteTable.builder()
+                .guardedOnIoThread("GET", "/fast", exchange -> Responses.json(exchange, 200,
+                        Map.of("io_thread", exchange.isInIoThread())))
+                .guarded("GET", "/slow", exchange -> Responses.json(exchange, 200,
+                        Map.of("io_thread", exchange.isInIoThread())))
+                .build();
+        AtomicReference<AllowedHosts> hosts = new AtomicReference<>();
+        Undertow server = Undertow.builder().addHttpListener(0, "127.0.0.1")
+                .setHandler(CompanionHttpServer.handlers(hosts::get, Optional.of(AccessToken.of("t0ken-for-the-test")),
+                        table)).build();
+        server.start();
+        try {
+            int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+            hosts.set(AllowedHosts.of("127.0.0.1", port, false));
+            HttpClient client = HttpClient.newHttpClient();
+            URI base = URI.create("http://127.0.0.1:" + port);
+            HttpRequest.Builder withToken = HttpRequest.newBuilder().header("Authorization", "Bearer t0ken-for-the-test");
+
+            HttpResponse<String> fast = client.send(withToken.copy().uri(base.resolve("/fast")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> slow = client.send(withToken.copy().uri(base.resolve("/slow")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> noToken = client.send(HttpRequest.newBuilder(base.resolve("/fast")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(fast.statusCode()).isEqualTo(200);
+            assertThat(Json.read(fast.body()).get("io_thread").asBoolean()).isTrue();
+            assertThat(slow.statusCode()).isEqualTo(200);
+            assertThat(Json.read(slow.body()).get("io_thread").asBoolean()).isFalse();
+            assertThat(noToken.statusCode()).as("the token is checked before any route runs").isEqualTo(401);
+        } finally {
+            server.stop();
+        }
+    }
 }

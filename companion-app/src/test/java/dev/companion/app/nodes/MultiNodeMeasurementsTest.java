@@ -24,6 +24,7 @@ import dev.companion.runtime.CompanionRuntime;
 import dev.companion.store.journal.JournalConversationCatalog;
 import dev.companion.store.postgres.PostgresConversationCatalog;
 import dev.companion.store.postgres.PostgresDatabase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,8 +51,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The figures the issue asks for, printed ({@code [measure] ...}) and never asserted: appends per
  * second to PostgreSQL against the journal on this machine, how long a delta takes to reach a reader
  * on another runtime, and how long a dead runtime's conversation stays unusable with the default
- * lease. The assertions only check that what was measured happened.
+ * lease. The assertions only check that what was measured happened. Tagged {@code measurement}: not
+ * part of {@code ./mvnw -B verify} (the behaviour is proved by the two-node tests); run it with
+ * {@code ./mvnw -B verify -pl companion-app -am -Pmeasure -Dtest=MultiNodeMeasurementsTest
+ * -Dsurefire.failIfNoSpecifiedTests=false}, as BENCHMARKS.md says.
  */
+@Tag("measurement")
 class MultiNodeMeasurementsTest {
 
     @RegisterExtension

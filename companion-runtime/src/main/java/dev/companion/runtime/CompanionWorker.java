@@ -178,9 +178,11 @@ final class CompanionWorker implements Companion {
                                 + hosting.permits().max() + " conversations at once, as many as it may; "
                                 + "send again when one of them is done.")));
             }
-            TurnLeases.Claim claim;
+            // Until the user's message is stored, every way out gives back the permit and the lease.
+            TurnLeases.Lease lease = null;
+            Optional<TranscriptItem> userItem = Optional.empty();
             try {
-                claim = hosting.leases().claim(conversation, turn.id, new TurnLeases.Holder() {
+                TurnLeases.Claim claim = hosting.leases().claim(conversation, turn.id, new TurnLeases.Holder() {
                     @Override
                     public void lost() {
                         leaseLost(turn);
@@ -191,38 +193,28 @@ final class CompanionWorker implements Companion {
                         end(turn, cancelledEnding());
                     }
                 });
-            } catch (StorageException e) {
-                hosting.permits().release();
-                return new SendResult.Failed(List.of(e.diagnostic()));
-            } catch (RuntimeException e) {
-                hosting.permits().release();
-                throw e;
-            }
-            if (claim instanceof TurnLeases.Claim.Busy busy) {
-                hosting.permits().release();
-                return new SendResult.Busy(Optional.of(busy.holder()), List.of(Diagnostic.warning(
-                        DiagnosticCode.COMPANION_BUSY, "The Companion is answering another message in this "
-                                + "conversation; send again when it is ready.")));
-            }
-            TurnLeases.Claim.Granted granted = (TurnLeases.Claim.Granted) claim;
-            turn.leased(granted.lease());
-            granted.reclaimed().forEach(reclaimed -> announceReclaimed(reclaimed, false));
-            Optional<TranscriptItem> userItem;
-            try {
+                if (claim instanceof TurnLeases.Claim.Busy busy) {
+                    return new SendResult.Busy(Optional.of(busy.holder()), List.of(Diagnostic.warning(
+                            DiagnosticCode.COMPANION_BUSY, "The Companion is answering another message in this "
+                                    + "conversation; send again when it is ready.")));
+                }
+                TurnLeases.Claim.Granted granted = (TurnLeases.Claim.Granted) claim;
+                lease = granted.lease();
+                turn.leased(lease);
+                granted.reclaimed().forEach(reclaimed -> announceReclaimed(reclaimed, false));
                 userItem = opening.userItem(turn.id);
+                if (userItem.isEmpty()) {
+                    return new SendResult.Refused(List.of(nothingToDo.orElseThrow()));
+                }
             } catch (StorageException e) {
-                granted.lease().release();
-                hosting.permits().release();
                 return new SendResult.Failed(List.of(e.diagnostic()));
-            } catch (RuntimeException e) {
-                granted.lease().release();
-                hosting.permits().release();
-                throw e;
-            }
-            if (userItem.isEmpty()) {
-                granted.lease().release();
-                hosting.permits().release();
-                return new SendResult.Refused(List.of(nothingToDo.orElseThrow()));
+            } finally {
+                if (userItem.isEmpty()) {
+                    if (lease != null) {
+                        lease.release();
+                    }
+                    hosting.permits().release();
+                }
             }
             started = new Turn(turn.id, userItem.get(), hosting.clock().instant());
             running = turn;

@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  *
  * @param access  {@link Access#GUARDED} unless the route is deliberately public
  * @param body    what the route accepts as a request body
- * @param handler runs on a worker thread once every guard has passed and the whole body has arrived
+ * @param runs    {@link Runs#ON_WORKER} unless the route is a read that never blocks
+ * @param handler runs once every guard has passed: on a worker thread once the whole body has arrived,
+ *                or on the IO thread as {@code runs} says
  */
 record Route(String method, String template, Access access, Body body, Runs runs, HttpHandler handler) {
 

@@ -115,7 +115,7 @@ final class RouteTable {
     /** What a request reaches: one route, a path that takes other methods, or nothing. */
     sealed interface Match {
 
-        /** @param chain the route's handler behind the body reader, on a worker thread */
+        /** @param chain the route's handler, on a worker behind the body reader or on the IO thread, as the route runs */
         record Found(Route route, HttpHandler chain, PathTemplateMatch path) implements Match {
         }
 
@@ -198,7 +198,8 @@ final class RouteTable {
         /**
          * A route's handler on a worker thread, with the body already read: a client that sends half
          * a body holds no worker while the rest fails to come. The failure handler sits inside the
-         * blocking handler so that it sees what the route throws.
+         * blocking handler so that it sees what the route throws. A route that runs on the IO thread
+         * gets only the failure handler.
          */
         private static HttpHandler chain(Route route) {
             if (route.runs() == Route.Runs.ON_IO_THREAD) {

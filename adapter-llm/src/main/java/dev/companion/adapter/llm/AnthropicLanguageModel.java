@@ -7,7 +7,7 @@ import dev.companion.adapter.llm.LanguageModels.ProviderSettings;
 import dev.companion.core.port.ChatMessage;
 import dev.companion.core.model.TokenUsage;
 
-import java.net.http.HttpRequest;
+import java.net.URI;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -38,14 +38,16 @@ final class AnthropicLanguageModel extends HttpStreamingLanguageModel {
     private static final Pattern MAX_TOKENS_OVER = Pattern.compile("max_tokens: *\\d+ *> *(\\d+)");
 
     private final AtomicInteger maxTokens;
+    private final URI endpoint;
 
     AnthropicLanguageModel(ProviderSettings settings, Sleeper sleeper, Clock clock) {
         super(settings, sleeper, clock);
+        this.endpoint = LanguageModels.resolve(settings.baseUrl(), "/v1/messages");
         this.maxTokens = new AtomicInteger(settings.maxOutputTokens().orElse(ProviderSettings.DEFAULT_MAX_OUTPUT_TOKENS));
     }
 
     @Override
-    HttpRequest request(String systemPrompt, List<ChatMessage> history) {
+    ProviderRequest request(String systemPrompt, List<ChatMessage> history) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("model", settings.model());
         body.put("max_tokens", maxTokens.get());
@@ -57,13 +59,9 @@ final class AnthropicLanguageModel extends HttpStreamingLanguageModel {
         for (ChatMessage message : history) {
             messages.addObject().put("role", message.role().wireName()).put("content", message.content());
         }
-        HttpRequest.Builder builder = HttpRequest.newBuilder(LanguageModels.resolve(settings.baseUrl(), "/v1/messages"))
-                .header("Content-Type", "application/json")
-                .header("Accept", "text/event-stream")
-                .header("anthropic-version", API_VERSION)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(OpenAiCompatibleLanguageModel.bytes(body)));
-        settings.apiKey().ifPresent(key -> builder.header("x-api-key", key.reveal()));
-        return builder.build();
+        ProviderRequest request = ProviderRequest.postJson(endpoint, OpenAiCompatibleLanguageModel.bytes(body))
+                .header("anthropic-version", API_VERSION);
+        return settings.apiKey().isEmpty() ? request : request.header("x-api-key", settings.apiKey().get().reveal());
     }
 
     /** The default output limit is lowered, once, to the maximum a 400 names for this model. */

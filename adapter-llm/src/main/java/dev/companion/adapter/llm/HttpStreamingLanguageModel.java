@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,7 +67,7 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
     }
 
     /** The HTTP request for one reply: system prompt and history as the provider's messages. */
-    abstract HttpRequest request(String systemPrompt, List<ChatMessage> history);
+    abstract ProviderRequest request(String systemPrompt, List<ChatMessage> history);
 
     abstract EventParser newParser();
 
@@ -192,7 +191,7 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
         throw errors.timeout(reason, watchdog.limit(reason));
     }
 
-    private Reply attempt(HttpRequest request, Watchdog watchdog, Gate gate) throws Aborted, Relaxed {
+    private Reply attempt(ProviderRequest request, Watchdog watchdog, Gate gate) throws Aborted, Relaxed {
         AtomicReference<InputStream> body = new AtomicReference<>();
         AtomicReference<Closeable> connection = new AtomicReference<>();
         HeaderWait headerWait = new HeaderWait();
@@ -238,7 +237,7 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
     }
 
     /** Over plain http: this thread connects, writes and reads; an abort closes the socket. */
-    private PlainHttp.Response awaitPlainResponse(PlainHttp plainHttp, HttpRequest request,
+    private PlainHttp.Response awaitPlainResponse(PlainHttp plainHttp, ProviderRequest request,
                                                   AtomicReference<Closeable> connection, Watchdog watchdog) throws Aborted {
         try {
             return plainHttp.send(request, settings.timeouts().connect(), opened -> {
@@ -259,10 +258,10 @@ abstract class HttpStreamingLanguageModel implements LanguageModel {
      * a new thread for every request, and is one more thread hop before the first token in any case.
      * The watchdog interrupts the wait (which cancels the exchange) when it aborts the attempt.
      */
-    private PlainHttp.Response awaitResponse(HttpRequest request, HeaderWait headerWait, Watchdog watchdog)
+    private PlainHttp.Response awaitResponse(ProviderRequest request, HeaderWait headerWait, Watchdog watchdog)
             throws Aborted {
         try {
-            HttpResponse<InputStream> response = client().send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = client().send(request.toHttpRequest(), HttpResponse.BodyHandlers.ofInputStream());
             return new PlainHttp.Response(response.statusCode(), response.headers(), response.body());
         } catch (InterruptedException e) {
             if (!headerWait.clearOwnInterrupt()) {

@@ -12,7 +12,6 @@ import dev.companion.core.model.TokenUsage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -46,19 +45,17 @@ final class OpenAiCompatibleLanguageModel extends HttpStreamingLanguageModel {
 
     /** Cleared once a server refuses {@code stream_options}; it is not sent again by this instance. */
     private final AtomicBoolean streamOptions = new AtomicBoolean(true);
+    private final URI endpoint;
 
     OpenAiCompatibleLanguageModel(ProviderSettings settings, Sleeper sleeper, Clock clock) {
         super(settings, sleeper, clock);
+        this.endpoint = LanguageModels.resolve(settings.baseUrl(), "/chat/completions");
     }
 
     @Override
-    HttpRequest request(String systemPrompt, List<ChatMessage> history) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(LanguageModels.resolve(settings.baseUrl(), "/chat/completions"))
-                .header("Content-Type", "application/json")
-                .header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body(systemPrompt, history)));
-        settings.apiKey().ifPresent(key -> builder.header("Authorization", "Bearer " + key.reveal()));
-        return builder.build();
+    ProviderRequest request(String systemPrompt, List<ChatMessage> history) {
+        ProviderRequest request = ProviderRequest.postJson(endpoint, body(systemPrompt, history));
+        return settings.apiKey().isEmpty() ? request : request.header("Authorization", "Bearer " + settings.apiKey().get().reveal());
     }
 
     /**

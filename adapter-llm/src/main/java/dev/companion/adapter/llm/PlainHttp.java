@@ -12,8 +12,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -23,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 
 /**
@@ -54,8 +51,8 @@ final class PlainHttp {
      * Sends the request and reads the answer's head. {@code opened} is given the connection before it
      * connects, so that an abort can close it at any point.
      */
-    Response send(HttpRequest request, Duration connectTimeout, Consumer<Closeable> opened) throws IOException {
-        byte[] message = message(request);
+    Response send(ProviderRequest request, Duration connectTimeout, Consumer<Closeable> opened) throws IOException {
+        byte[] message = request.http11();
         Connection reused = takeIdle();
         if (reused != null) {
             opened.accept(reused);
@@ -116,63 +113,6 @@ final class PlainHttp {
         while (idle.size() > 4) {
             idle.pollLast().close();
         }
-    }
-
-    /** The request as bytes: request line, Host, Content-Length, the request's own headers, body. */
-    private static byte[] message(HttpRequest request) throws IOException {
-        URI uri = request.uri();
-        byte[] body = request.bodyPublisher().map(PlainHttp::bytes).orElse(new byte[0]);
-        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        StringBuilder head = new StringBuilder(256)
-                .append(request.method()).append(' ').append(path)
-                .append(uri.getRawQuery() != null ? "?" + uri.getRawQuery() : "").append(" HTTP/1.1\r\n")
-                .append("Host: ").append(uri.getHost()).append(uri.getPort() >= 0 ? ":" + uri.getPort() : "").append("\r\n")
-                .append("Content-Length: ").append(body.length).append("\r\n");
-        request.headers().map().forEach((name, values) -> values.forEach(value -> {
-            if (name.indexOf('\r') >= 0 || name.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
-                throw new IllegalArgumentException("a header with a line break");
-            }
-            head.append(name).append(": ").append(value).append("\r\n");
-        }));
-        head.append("\r\n");
-        byte[] headBytes = head.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] all = new byte[headBytes.length + body.length];
-        System.arraycopy(headBytes, 0, all, 0, headBytes.length);
-        System.arraycopy(body, 0, all, headBytes.length, body.length);
-        return all;
-    }
-
-    /** What a body publisher publishes; the models' are byte arrays, which publish on request. */
-    private static byte[] bytes(HttpRequest.BodyPublisher publisher) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        boolean[] complete = new boolean[1];
-        publisher.subscribe(new Flow.Subscriber<>() {
-            @Override
-            public void onSubscribe(Flow.Subscription subscription) {
-                subscription.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(ByteBuffer item) {
-                byte[] chunk = new byte[item.remaining()];
-                item.get(chunk);
-                out.write(chunk, 0, chunk.length);
-            }
-
-            @Override
-            public void onError(Throwable throwable) {
-                throw new IllegalStateException("a request body could not be read", throwable);
-            }
-
-            @Override
-            public void onComplete() {
-                complete[0] = true;
-            }
-        });
-        if (!complete[0]) {
-            throw new IllegalStateException("a request body that is not published at once");
-        }
-        return out.toByteArray();
     }
 
     /** One socket to the provider. */

@@ -11,7 +11,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -73,11 +72,9 @@ class PlainHttpTest {
         assertThat(body(response)).isEqualTo("{\"error\":1}");
     }
 
-    private HttpRequest request(String body) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/chat/completions"))
-                .header("X-Test", "yes")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.getBytes(StandardCharsets.UTF_8)))
-                .build();
+    private ProviderRequest request(String body) {
+        return ProviderRequest.postJson(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/chat/completions"),
+                body.getBytes(StandardCharsets.UTF_8)).header("X-Test", "yes");
     }
 
     private static String body(PlainHttp.Response response) throws IOException {

@@ -87,6 +87,7 @@ final class CompanionLauncher implements Launcher {
                     .port(options.port())
                     .accessToken(token)
                     .console(CompanionLauncher.class.getClassLoader(), "console/")
+                    .sendingThreads(runtime.sendingThreads())
                     // On the embedded stores a status is memory alone, once the default conversation
                     // is open (opened here, before the first request); on a shared database it is not.
                     .statusFromMemory(options.storage().store().isEmpty());

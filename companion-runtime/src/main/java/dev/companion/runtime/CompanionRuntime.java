@@ -20,7 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -61,7 +61,7 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
     private final ConversationRegistry conversations;
     private final Companion defaultConversation;
     private final ConversationCatalog catalog;
-    private final ExecutorService turns;
+    private final TurnThreads turns;
     private final ScheduledExecutorService timers;
 
     private CompanionRuntime(Builder builder) {
@@ -74,7 +74,7 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
                 : new InMemoryConversationCatalog();
         LanguageModel model = builder.model != null ? builder.model : new OfflineLanguageModel(builder.prompts);
         // A turn holds its thread while the model streams; the permits bound how many run at once.
-        this.turns = Executors.newCachedThreadPool(daemonThreads("companion-turn"));
+        this.turns = new TurnThreads(Executors.newCachedThreadPool(daemonThreads("companion-turn")));
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemonThreads("companion-timer"));
         // A turn that ends in time cancels its deadline: drop it at once rather than hold the turn until it would fire.
         timer.setRemoveOnCancelPolicy(true);
@@ -100,6 +100,16 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
     /** The default conversation, as its clients drive it: the one every earlier release had. */
     public Companion companion() {
         return defaultConversation;
+    }
+
+    /**
+     * Where a server runs its requests that send, regenerate or edit: on a turn thread, which then
+     * answers the turn the request started itself, with no hand-off to another thread. It refuses a
+     * request ({@link java.util.concurrent.RejectedExecutionException}) when {@value TurnThreads#MAX_SENDERS}
+     * run there already or the runtime is stopping; the server then runs it on a thread of its own.
+     */
+    public Executor sendingThreads() {
+        return turns.forSenders();
     }
 
     /** Every conversation: create, list, rename, delete, open one, follow all their events. */

@@ -509,6 +509,7 @@ final class CompanionWorker implements Companion {
 
     @Override
     public Optional<TurnOutcome> awaitTurn(TurnId turn, Duration atMost) throws InterruptedException {
+        hosting.turns().handOffStartedHere(); // a turn this thread started must not wait for this thread
         CompletableFuture<TurnOutcome> outcome;
         synchronized (outcomes) {
             outcome = outcomes.get(turn);

@@ -7,7 +7,6 @@ import dev.companion.core.port.TurnLeases;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -20,7 +19,7 @@ record Hosting(
         PromptCatalog prompts,
         Clock clock,
         EventLog events,
-        ExecutorService turns,
+        TurnThreads turns,
         ScheduledExecutorService timers,
         Duration turnTimeout,
         int historyItems,

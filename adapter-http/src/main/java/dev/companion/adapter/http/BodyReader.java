@@ -5,13 +5,16 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 
 import java.io.ByteArrayOutputStream;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Reads a request's whole body on the IO thread, without blocking, and only then hands the
- * exchange to the next handler (a blocking one, which takes a worker thread). A client that sends
- * half a body so holds no worker, however many such connections it opens; the idle timeout ends
- * its connection. The limit is the same as {@link RequestBodies}': a larger declared length is
- * refused before a byte is read, a chunked body as soon as it grows past it.
+ * exchange, in blocking mode, to the next handler on another thread: a worker thread, or the
+ * executor given (the runtime's sending threads) while it has room. A client that sends half a body
+ * so holds no thread, however many such connections it opens; the idle timeout ends its connection.
+ * The limit is the same as {@link RequestBodies}': a larger declared length is refused before a
+ * byte is read, a chunked body as soon as it grows past it.
  */
 final class BodyReader implements HttpHandler {
 
@@ -19,15 +22,23 @@ final class BodyReader implements HttpHandler {
     static final AttachmentKey<byte[]> BODY = AttachmentKey.create(byte[].class);
 
     private final HttpHandler next;
+    /** Where the next handler runs; null for the connection's worker threads. */
+    private final Executor runOn;
 
-    BodyReader(HttpHandler next) {
+    /**
+     * @param next  the route's handler, which may block
+     * @param runOn where it runs, or null for the connection's worker threads; when it refuses a
+     *              request ({@link RejectedExecutionException}), the request runs on a worker
+     */
+    BodyReader(HttpHandler next, Executor runOn) {
         this.next = next;
+        this.runOn = runOn;
     }
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         if (!RequestBodies.hasBody(exchange)) {
-            next.handleRequest(exchange);
+            dispatch(exchange);
             return;
         }
         RequestBodies.checkDeclaredLength(exchange);
@@ -42,9 +53,24 @@ final class BodyReader implements HttpHandler {
             body.write(bytes, 0, bytes.length);
             if (last) {
                 received.putAttachment(BODY, body.toByteArray());
-                received.dispatch(next);
+                dispatch(received);
             }
         }, FailureHandler::clientGone);
+    }
+
+    private void dispatch(HttpServerExchange exchange) {
+        Executor worker = exchange.getConnection().getWorker();
+        Executor executor = runOn == null ? worker : task -> {
+            try {
+                runOn.execute(task);
+            } catch (RejectedExecutionException full) {
+                worker.execute(task);
+            }
+        };
+        exchange.dispatch(executor, blocking -> {
+            blocking.startBlocking();
+            next.handleRequest(blocking);
+        });
     }
 
     /** The body read for this exchange; empty when it had none. */

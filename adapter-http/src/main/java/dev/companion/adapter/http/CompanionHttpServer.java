@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -206,7 +207,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         CompanionApi api = new CompanionApi(conversations, settings.workers(), settings.waitLimit(), "sse");
         ConversationsApi list = new ConversationsApi(conversations);
         ConsoleFiles console = new ConsoleFiles(settings.consoleLoader(), settings.consolePrefix());
-        RouteTable.Builder routes = RouteTable.builder();
+        RouteTable.Builder routes = RouteTable.builder().sendingThreads(settings.sendingThreads().orElse(null));
         // One conversation's routes, twice: the default one as earlier releases had it, and any by id.
         conversationRoutes(routes, "/api/companion", api, api.defaultConversation(), settings.statusFromMemory());
         routes.guarded("GET", "/api/companion/events", events.handler(exchange -> EventStream.Source.all(
@@ -242,9 +243,9 @@ public final class CompanionHttpServer implements AutoCloseable {
         }
         routes.guarded("GET", prefix + "/transcript", api.transcript(scope))
                 .guarded("GET", prefix + "/transcript/export", api.export(scope))
-                .guarded("POST", prefix + "/messages", Route.Body.JSON, api.send(scope))
-                .guarded("POST", prefix + "/regenerate", Route.Body.OPTIONAL_JSON, api.regenerate(scope))
-                .guarded("POST", prefix + "/edit", Route.Body.JSON, api.edit(scope))
+                .guardedTurnStart("POST", prefix + "/messages", Route.Body.JSON, api.send(scope))
+                .guardedTurnStart("POST", prefix + "/regenerate", Route.Body.OPTIONAL_JSON, api.regenerate(scope))
+                .guardedTurnStart("POST", prefix + "/edit", Route.Body.JSON, api.edit(scope))
                 .guarded("POST", prefix + "/cancel", Route.Body.OPTIONAL_JSON, api.cancel(scope));
     }
 
@@ -318,7 +319,7 @@ public final class CompanionHttpServer implements AutoCloseable {
                     Optional<AccessToken> token, ClassLoader consoleLoader, String consolePrefix,
                     Duration waitLimit, Duration eventKeepAlive, int eventQueueCapacity, int maxEventStreams,
                     Duration requestParseTimeout, Duration noRequestTimeout, Duration idleTimeout,
-                    boolean statusFromMemory) {
+                    boolean statusFromMemory, Optional<Executor> sendingThreads) {
     }
 
     /** Configures a server. The conversations and the workers are required; the rest has safe defaults. */
@@ -335,6 +336,7 @@ public final class CompanionHttpServer implements AutoCloseable {
         private int eventQueueCapacity = DEFAULT_EVENT_QUEUE_CAPACITY;
         private int maxEventStreams = DEFAULT_MAX_EVENT_STREAMS;
         private boolean statusFromMemory;
+        private Optional<Executor> sendingThreads = Optional.empty();
         private Duration requestParseTimeout = DEFAULT_REQUEST_PARSE_TIMEOUT;
         private Duration noRequestTimeout = DEFAULT_NO_REQUEST_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -404,6 +406,18 @@ public final class CompanionHttpServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where sends, regenerates and edits run once their body has arrived: the embedding runtime's
+         * sending threads ({@code CompanionRuntime.sendingThreads()}), on which the thread that takes
+         * the message goes on to answer it, with no hand-off to another thread before the request to
+         * the model leaves. A request it refuses runs on a worker thread, as every request does
+         * without it (the default).
+         */
+        public Builder sendingThreads(Executor sendingThreads) {
+            this.sendingThreads = Optional.of(sendingThreads);
+            return this;
+        }
+
         /** How often an idle event stream gets a keep-alive comment; 15 seconds by default. */
         public Builder eventKeepAlive(Duration eventKeepAlive) {
             if (eventKeepAlive.isNegative() || eventKeepAlive.isZero()) {
@@ -470,7 +484,7 @@ public final class CompanionHttpServer implements AutoCloseable {
             return new CompanionHttpServer(new Settings(conversations, workers, literal, port,
                     address.isAnyLocalAddress(), token, consoleLoader, consolePrefix, waitLimit, eventKeepAlive,
                     eventQueueCapacity, maxEventStreams, requestParseTimeout, noRequestTimeout, idleTimeout,
-                    statusFromMemory));
+                    statusFromMemory, sendingThreads));
         }
 
         private static InetAddress resolve(String host) {

@@ -29,7 +29,14 @@ record Route(String method, String template, Access access, Body body, Runs runs
          * answers from this process's memory and never blocks (a status). Saves two thread switches
          * per request, which is most of such a request's cost.
          */
-        ON_IO_THREAD
+        ON_IO_THREAD,
+        /**
+         * A request that starts a turn (send, regenerate, edit), once the whole body has arrived, on
+         * the sending threads the host gave (the runtime's turn threads: the thread that takes the
+         * message goes on to answer it, with no hand-off); on a worker thread when none were given or
+         * none is free. It may block.
+         */
+        ON_SENDING_THREAD
     }
 
     /** Who may call a route. Host and Origin are checked for everyone, public or not. */

@@ -2,7 +2,6 @@ package dev.companion.adapter.http;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.util.PathTemplateMatch;
 import io.undertow.util.PathTemplateMatcher;
 
@@ -12,8 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.Executor;
 
 /**
  * Every route of the server, in one table: its method, its path template and its policy. The
@@ -41,8 +39,6 @@ import java.util.regex.Pattern;
  * slash, nothing after a decoded {@code ?}).
  */
 final class RouteTable {
-
-    private static final Pattern PARAMETER = Pattern.compile("\\{([^}]*)}");
 
     private final List<Route> routes;
     private final PathTemplateMatcher<Map<String, Entry>> matcher;
@@ -79,22 +75,32 @@ final class RouteTable {
      * also matches an extra trailing slash, and stops reading a segment at a (decoded) {@code ?}.
      */
     private static boolean exact(PathTemplateMatch result, String path) {
+        // Walked by hand rather than with a regular expression: this runs for every request.
+        String template = result.getMatchedTemplate();
         Map<String, String> parameters = result.getParameters();
-        Matcher names = PARAMETER.matcher(result.getMatchedTemplate());
-        StringBuilder expected = new StringBuilder();
-        while (names.find()) {
-            String value = parameters.get(names.group(1));
-            if (value == null || value.isEmpty()) {
-                return false;
+        int at = 0;
+        for (int i = 0; i < template.length(); ) {
+            char c = template.charAt(i);
+            if (c == '{') {
+                int close = template.indexOf('}', i);
+                String value = parameters.get(template.substring(i + 1, close));
+                if (value == null || value.isEmpty() || !path.startsWith(value, at)) {
+                    return false;
+                }
+                at += value.length();
+                i = close + 1;
+            } else if (c == '*' && i == template.length() - 1) {
+                String rest = parameters.getOrDefault("*", "");
+                return path.length() - at == rest.length() && path.startsWith(rest, at);
+            } else {
+                if (at >= path.length() || path.charAt(at) != c) {
+                    return false;
+                }
+                at++;
+                i++;
             }
-            names.appendReplacement(expected, Matcher.quoteReplacement(value));
         }
-        names.appendTail(expected);
-        if (expected.charAt(expected.length() - 1) == '*') {
-            expected.setLength(expected.length() - 1);
-            expected.append(parameters.getOrDefault("*", ""));
-        }
-        return expected.toString().equals(path);
+        return at == path.length();
     }
 
     /**
@@ -134,8 +140,23 @@ final class RouteTable {
     static final class Builder {
 
         private final List<Route> routes = new ArrayList<>();
+        private Executor sendingThreads;
 
         private Builder() {
+        }
+
+        /**
+         * Where the routes that start a turn run ({@link Route.Runs#ON_SENDING_THREAD}); null, the
+         * default, for the worker threads.
+         */
+        Builder sendingThreads(Executor sendingThreads) {
+            this.sendingThreads = sendingThreads;
+            return this;
+        }
+
+        /** A guarded request that starts a turn (a send, regenerate or edit); see {@link Route.Runs#ON_SENDING_THREAD}. */
+        Builder guardedTurnStart(String method, String template, Route.Body body, HttpHandler handler) {
+            return add(new Route(method, template, Route.Access.GUARDED, body, Route.Runs.ON_SENDING_THREAD, handler));
         }
 
         /** A guarded route that takes no body, or an optional JSON one. */
@@ -196,17 +217,18 @@ final class RouteTable {
         }
 
         /**
-         * A route's handler on a worker thread, with the body already read: a client that sends half
-         * a body holds no worker while the rest fails to come. The failure handler sits inside the
-         * blocking handler so that it sees what the route throws. A route that runs on the IO thread
-         * gets only the failure handler.
+         * A route's handler on a worker (or sending) thread, with the body already read: a client
+         * that sends half a body holds no thread while the rest fails to come. The failure handler
+         * sits inside, on that thread, so that it sees what the route throws. A route that runs on
+         * the IO thread gets only the failure handler.
          */
-        private static HttpHandler chain(Route route) {
-            if (route.runs() == Route.Runs.ON_IO_THREAD) {
+        private HttpHandler chain(Route route) {
+            return switch (route.runs()) {
                 // A body sent to a read is not read: the route answers, and Undertow drains the rest.
-                return new FailureHandler(route.handler());
-            }
-            return new BodyReader(new BlockingHandler(new FailureHandler(route.handler())));
+                case ON_IO_THREAD -> new FailureHandler(route.handler());
+                case ON_WORKER -> new BodyReader(new FailureHandler(route.handler()), null);
+                case ON_SENDING_THREAD -> new BodyReader(new FailureHandler(route.handler()), sendingThreads);
+            };
         }
     }
 }

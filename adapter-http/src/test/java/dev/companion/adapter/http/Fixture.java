@@ -65,8 +65,10 @@ final class Fixture implements AutoCloseable {
         this.runtime = runtimeSettings.apply(builder).build();
         this.companion = wrap.apply(runtime.companion());
         ListWorkersUseCase workers = runtime;
+        // Sends run on the runtime's sending threads, as the launcher wires them; a test may say otherwise.
         this.server = configure.apply(CompanionHttpServer.builder()
                 .conversations(new DefaultWrapped(runtime.conversations(), wrap)).workers(workers)
+                .sendingThreads(runtime.sendingThreads())
                 .console(Fixture.class.getClassLoader(), "test-console/")).build();
         this.port = server.start();
     }
@@ -77,6 +79,10 @@ final class Fixture implements AutoCloseable {
 
     static Fixture withModel(LanguageModel model) {
         return new Fixture(Optional.of(model), Optional.empty(), UnaryOperator.identity(), UnaryOperator.identity());
+    }
+
+    static Fixture withModelConfigured(LanguageModel model, UnaryOperator<CompanionHttpServer.Builder> configure) {
+        return new Fixture(Optional.of(model), Optional.empty(), UnaryOperator.identity(), configure);
     }
 
     static Fixture withStore(TranscriptStore store) {

@@ -54,6 +54,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -524,6 +525,29 @@ final class CompanionWorker implements Companion {
         } catch (ExecutionException e) {
             throw new IllegalStateException("a turn outcome never fails", e);
         }
+    }
+
+    @Override
+    public CompletionStage<Optional<TurnOutcome>> whenTurnEnds(TurnId turn, Duration atMost) {
+        CompletableFuture<TurnOutcome> outcome;
+        synchronized (outcomes) {
+            outcome = outcomes.get(turn);
+        }
+        if (outcome == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        // Completed by the thread that ends the turn, or by the timer when the limit comes first.
+        CompletableFuture<Optional<TurnOutcome>> ended = outcome.thenApply(Optional::of);
+        if (!ended.isDone()) {
+            try {
+                ScheduledFuture<?> limit = hosting.timers().schedule(() -> ended.complete(Optional.empty()),
+                        atMost.toNanos(), TimeUnit.NANOSECONDS);
+                ended.whenComplete((done, failure) -> limit.cancel(false));
+            } catch (RejectedExecutionException closing) {
+                // The runtime is stopping: it ends every turn now, which completes this.
+            }
+        }
+        return ended;
     }
 
     @Override

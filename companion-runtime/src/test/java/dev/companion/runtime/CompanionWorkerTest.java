@@ -75,6 +75,39 @@ class CompanionWorkerTest {
     }
 
     @Test
+    void when_turn_ends_completes_with_the_outcome_as_the_turn_ends_with_no_thread_waiting() throws Exception {
+        start();
+        TurnId turn = sendAccepted("Hello there");
+        java.util.concurrent.CompletableFuture<java.util.Optional<TurnOutcome>> ended =
+                companion.whenTurnEnds(turn, Duration.ofMinutes(1)).toCompletableFuture();
+        assertThat(model.started.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(ended).isNotDone();
+
+        model.delta("Hi");
+        model.finish();
+
+        TurnOutcome outcome = ended.get(10, java.util.concurrent.TimeUnit.SECONDS).orElseThrow();
+        assertThat(outcome).isInstanceOf(TurnOutcome.Completed.class);
+        assertThat(outcome.reply().orElseThrow().content()).isEqualTo("Hi");
+        assertThat(companion.whenTurnEnds(turn, Duration.ofMillis(1)).toCompletableFuture().getNow(null))
+                .as("an ended turn, at once").contains(outcome);
+    }
+
+    @Test
+    void when_turn_ends_is_empty_once_the_limit_passes_and_at_once_for_an_unknown_turn() throws Exception {
+        start();
+        TurnId turn = sendAccepted("Hello there");
+
+        assertThat(companion.whenTurnEnds(turn, Duration.ofMillis(20)).toCompletableFuture()
+                .get(10, java.util.concurrent.TimeUnit.SECONDS)).isEmpty();
+        assertThat(companion.whenTurnEnds(TurnId.random(), Duration.ofMinutes(1)).toCompletableFuture()
+                .getNow(null)).isEmpty();
+
+        model.finish();
+        assertThat(outcomeOf(turn)).isInstanceOf(TurnOutcome.Completed.class);
+    }
+
+    @Test
     void a_turn_streams_deltas_and_stores_both_items_in_the_runtime_transcript() throws Exception {
         start();
         TurnId turn = sendAccepted("Hello there");

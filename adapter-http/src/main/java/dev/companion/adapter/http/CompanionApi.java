@@ -22,6 +22,7 @@ import dev.companion.core.model.TurnOutcome;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
+import io.undertow.util.SameThreadExecutor;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,6 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The JSON routes of one conversation, each a translation from HTTP to one driving port and back.
@@ -263,8 +266,7 @@ final class CompanionApi {
     }
 
     /** The answer to a send, regenerate or edit: accepted (or finished, with wait), busy, refused or failed. */
-    private void started(HttpServerExchange exchange, Companion companion, SendResult result, boolean wait)
-            throws InterruptedException {
+    private void started(HttpServerExchange exchange, Companion companion, SendResult result, boolean wait) {
         if (result instanceof SendResult.Accepted accepted) {
             if (wait) {
                 finished(exchange, companion, accepted.turn());
@@ -288,10 +290,32 @@ final class CompanionApi {
         }
     }
 
-    /** Waits for the turn to end and answers with its outcome; a turn still running at the limit says so. */
-    private void finished(HttpServerExchange exchange, Companion companion, Turn turn) throws InterruptedException {
+    /**
+     * Answers with the turn's outcome once it ends; a turn still running at the limit says so. No
+     * thread waits: the answer is written by the thread that ends the turn (with the embedded runtime,
+     * usually this one, which goes on to answer the turn once this handler returns), or by a worker
+     * when the limit passes first.
+     */
+    private void finished(HttpServerExchange exchange, Companion companion, Turn turn) {
+        CompletionStage<Optional<TurnOutcome>> ending = companion.whenTurnEnds(turn.id(), waitLimit);
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> ending.whenComplete((ended, failure) -> {
+            FailureHandler answer = new FailureHandler(done -> finished(done, turn, ended, failure));
+            if (failure == null && ended.isPresent()) {
+                answer.handleRequest(exchange);
+            } else {
+                exchange.getConnection().getWorker().execute(() -> answer.handleRequest(exchange));
+            }
+        }));
+    }
+
+    private void finished(HttpServerExchange exchange, Turn turn, Optional<TurnOutcome> ended, Throwable failure)
+            throws Exception {
+        if (failure != null) {
+            Throwable cause = failure instanceof CompletionException wrapped && wrapped.getCause() != null
+                    ? wrapped.getCause() : failure;
+            throw cause instanceof Exception e ? e : new IllegalStateException(cause);
+        }
         Wire.ItemJson item = Wire.ItemJson.of(turn.userItem());
-        Optional<TurnOutcome> ended = companion.awaitTurn(turn.id(), waitLimit);
         if (ended.isEmpty()) {
             Responses.json(exchange, 202, new Wire.FinishedJson(CompanionState.ACCEPTED.wireName(),
                     turn.id().value(), item, null, null, List.of(Wire.DiagnosticJson.of(Diagnostic.warning(

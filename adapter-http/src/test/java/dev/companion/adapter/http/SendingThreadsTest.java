@@ -22,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Sends, regenerates and edits run on the runtime's sending threads: the thread that takes the
- * message answers it after the 202; a send that waits (with its time limit) has its turn answered on
- * another turn thread; and a server whose sending threads are all taken answers on its worker
+ * message answers it, after the 202 or, for a send that waits, writing the whole answer itself at
+ * the end (no thread waits); a server whose sending threads are all taken answers on its worker
  * threads instead.
  */
 class SendingThreadsTest {
@@ -70,7 +70,7 @@ class SendingThreadsTest {
     }
 
     @Test
-    void a_send_that_waits_has_its_turn_answered_on_another_turn_thread() throws Exception {
+    void a_send_that_waits_is_answered_by_the_thread_that_took_it_with_no_thread_waiting() throws Exception {
         WhereAsked model = new WhereAsked();
         model.held.script("whole ", "reply");
         try (Fixture fixture = Fixture.withModel(model)) {
@@ -79,8 +79,8 @@ class SendingThreadsTest {
             assertThat(finished.statusCode()).isEqualTo(200);
             assertThat(finished.body()).contains("\"outcome\":\"completed\"").contains("\"content\":\"whole reply\"");
             assertThat(model.thread.get()).startsWith("companion-turn-");
-            assertThat(model.stack.get()).as("handed off while the request's handler waited for it")
-                    .doesNotContain("dev.companion.runtime.TurnThreads.runSender")
+            assertThat(model.stack.get()).as("asked from the sending task, after the request's handler returned")
+                    .contains("dev.companion.runtime.TurnThreads.runSender")
                     .noneMatch(call -> call.startsWith("dev.companion.adapter.http.CompanionApi."));
         }
     }

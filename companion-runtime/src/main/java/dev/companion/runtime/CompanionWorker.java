@@ -462,7 +462,12 @@ final class CompanionWorker implements Companion {
      * itself anything ("My-LLM 2"), and the transcript keeps a safe form of it ("my_llm_2").
      */
     static String sourceOf(ProviderInfo provider) {
-        String kind = provider.kind().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        // By hand rather than replaceAll: this runs for every reply, and a pattern compiles each time.
+        StringBuilder safe = new StringBuilder(provider.kind().length());
+        for (char c : provider.kind().toLowerCase(java.util.Locale.ROOT).toCharArray()) {
+            safe.append((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ? c : '_');
+        }
+        String kind = safe.toString();
         if (kind.isEmpty() || !Character.isLetter(kind.charAt(0))) {
             kind = "model_" + kind;
         }

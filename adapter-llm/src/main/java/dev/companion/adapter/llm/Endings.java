@@ -6,6 +6,7 @@ import dev.companion.core.port.ModelResult.Ending;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * What a provider's stop reason means for the reply, and the warning a reply that did not end
@@ -13,6 +14,9 @@ import java.util.Optional;
  * {@code pause_turn}, {@code eos}) are normal endings.
  */
 final class Endings {
+
+    /** A stop reason worth naming in a diagnostic; compiled once, as most replies end with one. */
+    private static final Pattern STOP_REASON_WORD = Pattern.compile("[a-z_]{1,40}");
 
     private Endings() {
     }
@@ -32,7 +36,7 @@ final class Endings {
     static Optional<Diagnostic> diagnostic(Ending ending, Optional<String> stopReason, boolean textArrived) {
         // The stop reason is named only when it is the known word that led here.
         String reason = stopReason.map(r -> r.strip().toLowerCase(Locale.ROOT))
-                .filter(r -> r.matches("[a-z_]{1,40}") && of(r) == ending)
+                .filter(r -> STOP_REASON_WORD.matcher(r).matches() && of(r) == ending)
                 .map(r -> " (stop reason " + r + ")").orElse("");
         return switch (ending) {
             case TRUNCATED -> Optional.of(Diagnostic.warning(DiagnosticCode.PROVIDER_REPLY_TRUNCATED, textArrived

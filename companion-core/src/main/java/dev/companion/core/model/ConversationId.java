@@ -1,7 +1,6 @@
 package dev.companion.core.model;
 
 import java.util.Objects;
-import java.util.UUID;
 
 /**
  * Names one conversation. The conversation every earlier release kept (one transcript per data
@@ -21,7 +20,7 @@ public record ConversationId(String value) {
     }
 
     public static boolean isWellFormed(String value) {
-        return value != null && value.matches("[A-Za-z0-9_-]{1,64}");
+        return IdText.isWellFormed(value);
     }
 
     /**
@@ -37,7 +36,7 @@ public record ConversationId(String value) {
     }
 
     public static ConversationId random() {
-        return new ConversationId("c-" + UUID.randomUUID());
+        return new ConversationId("c-" + IdText.randomUuid());
     }
 
     @Override

@@ -2,11 +2,15 @@ package dev.companion.core.model;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /** An item about to be appended to a transcript: everything but the sequence the store assigns. */
 public record TranscriptEntry(
         Role role, String content, Instant createdAt, String source, ItemStatus status, TurnId turnId,
         ReplyDetails details) {
+
+    /** A short snake_case word; compiled once, as an entry is made for every message and reply. */
+    private static final Pattern SOURCE = Pattern.compile("[a-z][a-z0-9_]{0,31}");
 
     public TranscriptEntry {
         Objects.requireNonNull(role, "role");
@@ -16,7 +20,7 @@ public record TranscriptEntry(
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(turnId, "turnId");
         Objects.requireNonNull(details, "details");
-        if (!source.matches("[a-z][a-z0-9_]{0,31}")) {
+        if (!SOURCE.matcher(source).matches()) {
             throw new IllegalArgumentException("a source is a short snake_case word");
         }
     }

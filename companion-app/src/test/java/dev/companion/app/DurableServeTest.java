@@ -30,7 +30,8 @@ class DurableServeTest {
 
     private final ClasspathPromptCatalog prompts = new ClasspathPromptCatalog();
     private final CompanionLauncher launcher = new CompanionLauncher(prompts,
-            new ModelSelection(Map.of(), prompts, () -> false),
+            // The offline model's quickest pace: the test is about what survives a restart, not the pace.
+            new ModelSelection(Map.of(ModelSelection.OFFLINE_PAUSE_ENV, "1"), prompts, () -> false),
             CompanionLauncher.Storage.journal(Path.of("/nonexistent-default-never-used")));
     private final HttpClient http = HttpClient.newHttpClient();
 

@@ -22,7 +22,9 @@ class RemoteModeTest {
 
     private final ClasspathPromptCatalog prompts = new ClasspathPromptCatalog();
     private final CompanionLauncher launcher = new CompanionLauncher(prompts,
-            new ModelSelection(Map.of(), prompts, () -> false), CompanionLauncher.Storage.inMemory());
+            // The offline model's quickest pace: the test is about --url, not how fast a reply streams.
+            new ModelSelection(Map.of(ModelSelection.OFFLINE_PAUSE_ENV, "1"), prompts, () -> false),
+            CompanionLauncher.Storage.inMemory());
 
     private record Run(int exitCode, String out, String err) {
     }

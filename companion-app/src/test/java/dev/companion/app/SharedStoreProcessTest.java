@@ -66,6 +66,8 @@ class SharedStoreProcessTest {
         builder.environment().remove("OPENAI_API_KEY");
         builder.environment().remove("ANTHROPIC_API_KEY");
         builder.environment().put("XDG_DATA_HOME", home.resolve("data").toString());
+        // The offline model's quickest pace: these tests are about the store, not how fast a reply streams.
+        builder.environment().put(ModelSelection.OFFLINE_PAUSE_ENV, "1");
         builder.environment().putAll(environment);
         Companion process = new Companion(builder.start());
         started.add(process);

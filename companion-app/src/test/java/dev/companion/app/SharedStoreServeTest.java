@@ -55,8 +55,11 @@ class SharedStoreServeTest {
     private final ClasspathPromptCatalog prompts = new ClasspathPromptCatalog();
     private final HttpClient http = HttpClient.newHttpClient();
 
+    /** The offline model's quickest pace: these tests are about the store, not how fast a reply streams. */
+    private static final Map<String, String> QUICK_OFFLINE_REPLIES = Map.of(ModelSelection.OFFLINE_PAUSE_ENV, "1");
+
     private CompanionLauncher launcher(Map<String, String> environment) {
-        return new CompanionLauncher(prompts, new ModelSelection(Map.of(), prompts, () -> false),
+        return new CompanionLauncher(prompts, new ModelSelection(QUICK_OFFLINE_REPLIES, prompts, () -> false),
                 CompanionLauncher.Storage.journal(temp.resolve("default-data-dir-never-used")),
                 new SharedStore(environment));
     }

@@ -15,7 +15,10 @@ public enum Capability {
     GIT,
     TICKET_MUTATION;
 
+    /** Made once: a wire name is written for every event and every answer. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 }

@@ -22,7 +22,10 @@ public enum CompanionState {
     /** The input was refused and nothing changed. */
     REJECTED;
 
+    /** Made once: a wire name is written for every event and every answer. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 }

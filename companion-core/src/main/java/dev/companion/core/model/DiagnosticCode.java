@@ -87,7 +87,10 @@ public enum DiagnosticCode {
     EVENTS_DROPPED,
     EVENT_STREAMS_FULL;
 
+    /** Made once: a wire name is written for every event and every answer. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 }

@@ -12,8 +12,11 @@ public enum TurnEnd {
     CANCELLED,
     TIMED_OUT;
 
+    /** Made once: a wire name is written for every event and every answer. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     /** The event that announces this ending, e.g. {@code turn_timed_out}. */

@@ -8,6 +8,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 
 /**
@@ -26,8 +27,22 @@ final class Database implements AutoCloseable {
     /** No statement the store runs takes this long; a connection silent for longer is broken. */
     private static final Duration SOCKET_TIMEOUT = Duration.ofMinutes(2);
 
+    /**
+     * After the pool could not give a connection (it waited the whole connect timeout), work that
+     * comes within this long fails at once with the same failure instead of waiting that long again:
+     * a turn caught by an outage makes several store calls in a row (the reply, the lease, its
+     * events), and each one waited out the timeout, so the turn took half a minute to end. Short
+     * enough that a heartbeat (a third of a lease of at least a second) always tries for real.
+     */
+    private static final long AWAY_NANOS = Duration.ofMillis(250).toNanos();
+
     private final HikariDataSource pool;
     private final PostgresConversationCatalog.Settings settings;
+    /** The last failure to get a connection, while it is recent enough to repeat; null otherwise. */
+    private volatile Away away;
+
+    private record Away(SQLException failure, long untilNanos) {
+    }
 
     private Database(HikariDataSource pool, PostgresConversationCatalog.Settings settings) {
         this.pool = pool;
@@ -113,7 +128,7 @@ final class Database implements AutoCloseable {
      * anything. The pool puts auto-commit back when the connection returns to it.
      */
     <T> T transaction(Work<T> work) {
-        try (Connection connection = pool.getConnection()) {
+        try (Connection connection = connection()) {
             connection.setAutoCommit(false);
             try {
                 T result = work.run(connection);
@@ -129,8 +144,29 @@ final class Database implements AutoCloseable {
     }
 
     private <T> T once(Work<T> work) throws SQLException {
-        try (Connection connection = pool.getConnection()) {
+        try (Connection connection = connection()) {
             return work.run(connection);
+        }
+    }
+
+    /** A pooled connection, or at once the failure to get one a moment ago (see {@link #AWAY_NANOS}). */
+    private Connection connection() throws SQLException {
+        Away recent = away;
+        if (recent != null && System.nanoTime() - recent.untilNanos() < 0) {
+            // A new exception each time (a shared one would collect suppressed ones), with the
+            // original as its cause, so that it reads the same: unreachable, refused password, ...
+            throw new SQLTransientConnectionException("no connection to the database a moment ago", "08001",
+                    recent.failure());
+        }
+        try {
+            Connection connection = pool.getConnection();
+            away = null;
+            return connection;
+        } catch (SQLException e) {
+            if (Failures.connectionFailed(e)) {
+                away = new Away(e, System.nanoTime() + AWAY_NANOS);
+            }
+            throw e;
         }
     }
 

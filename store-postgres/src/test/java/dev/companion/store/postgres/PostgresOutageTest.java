@@ -27,6 +27,7 @@ import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * A database that cannot be reached, refuses the login or goes away in the middle: typed
@@ -112,6 +113,50 @@ class PostgresOutageTest {
             assertThat(after.sequence()).as("nothing half-written during the outage").isEqualTo(1);
             assertThat(catalog.conversations()).hasSize(1);
         }
+    }
+
+    @Test
+    void a_call_right_after_one_that_found_the_database_away_fails_the_same_way_without_waiting_again() {
+        ConversationId id = new ConversationId("away");
+        Settings settings = DATABASE.settings().withConnectTimeout(Duration.ofMillis(500));
+        try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(settings)) {
+            catalog.create(id, Optional.empty(), T0);
+            TranscriptStore transcript = catalog.transcript(id);
+            TranscriptItem before = transcript.append(user("before the outage"));
+
+            DATABASE.cluster().stop();
+            StorageException lost;
+            StorageException waited;
+            StorageException next;
+            try {
+                // The pooled connection is found broken, then the pool waits for a new one in vain.
+                lost = catchThrowableOfType(() -> transcript.append(user("during the outage")), StorageException.class);
+                waited = catchThrowableOfType(() -> transcript.append(user("again")), StorageException.class);
+                next = catchThrowableOfType(() -> transcript.append(user("right after")), StorageException.class);
+            } finally {
+                DATABASE.cluster().start();
+            }
+
+            for (StorageException failure : java.util.List.of(lost, waited, next)) {
+                assertThat(failure.diagnostic().code()).isEqualTo(DiagnosticCode.STORE_UNAVAILABLE);
+                assertThat(failure.getMessage()).contains("cannot be reached");
+            }
+            assertThat(causes(next)).as("answered from the failure just seen, not by waiting for the pool again")
+                    .anyMatch(cause -> String.valueOf(cause.getMessage()).contains("a moment ago"));
+            assertThat(eventually(() -> transcript.read(0, 10))).as("nothing stored meanwhile").containsExactly(before);
+        } finally {
+            try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(settings)) {
+                catalog.delete(id); // the other tests count the conversations
+            }
+        }
+    }
+
+    private static java.util.List<Throwable> causes(Throwable failure) {
+        java.util.List<Throwable> all = new java.util.ArrayList<>();
+        for (Throwable t = failure; t != null && !all.contains(t); t = t.getCause()) {
+            all.add(t);
+        }
+        return all;
     }
 
     /**

@@ -23,6 +23,7 @@ final class TurnThreads implements Executor {
 
     private final ExecutorService pool;
     private final Semaphore senders = new Semaphore(MAX_SENDERS);
+    private final Executor forSenders = this::runOnTurnThread;
     /** On a thread running a sender: the turns it started, to answer once it is done. */
     private final ThreadLocal<ArrayDeque<Runnable>> startedHere = new ThreadLocal<>();
 
@@ -47,17 +48,19 @@ final class TurnThreads implements Executor {
      * never makes a thread each: the caller then runs it on a thread of its own.
      */
     Executor forSenders() {
-        return sender -> {
-            if (!senders.tryAcquire()) {
-                throw new RejectedExecutionException("every sending thread is taken");
-            }
-            try {
-                pool.execute(() -> runSender(sender));
-            } catch (RejectedExecutionException stopping) {
-                senders.release();
-                throw stopping;
-            }
-        };
+        return forSenders;
+    }
+
+    private void runOnTurnThread(Runnable sender) {
+        if (!senders.tryAcquire()) {
+            throw new RejectedExecutionException("every sending thread is taken");
+        }
+        try {
+            pool.execute(() -> runSender(sender));
+        } catch (RejectedExecutionException stopping) {
+            senders.release();
+            throw stopping;
+        }
     }
 
     private void runSender(Runnable sender) {

@@ -301,7 +301,7 @@ final class CompanionApi {
     private void finished(HttpServerExchange exchange, Companion companion, Turn turn) {
         CompletionStage<Optional<TurnOutcome>> ending = companion.whenTurnEnds(turn.id(), waitLimit);
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> ending.whenComplete((ended, failure) -> {
-            FailureHandler answer = new FailureHandler(done -> finished(done, turn, ended, failure));
+            FailureHandler answer = new FailureHandler(done -> answerFinished(done, turn, ended, failure));
             if (failure == null && ended.isPresent()) {
                 answer.handleRequest(exchange);
             } else {
@@ -310,7 +310,8 @@ final class CompanionApi {
         }));
     }
 
-    private void finished(HttpServerExchange exchange, Turn turn, Optional<TurnOutcome> ended, Throwable failure)
+    /** The answer once the wait is over: the outcome, a turn still running at the limit, or the failure. */
+    private void answerFinished(HttpServerExchange exchange, Turn turn, Optional<TurnOutcome> ended, Throwable failure)
             throws Exception {
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException wrapped && wrapped.getCause() != null

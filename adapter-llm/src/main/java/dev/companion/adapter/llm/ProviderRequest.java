@@ -48,20 +48,6 @@ final class ProviderRequest {
         return uri;
     }
 
-    /** The value of the first header of that name (ignoring case), or null. */
-    String header(String name) {
-        for (int i = 0; i < headers.size(); i += 2) {
-            if (headers.get(i).equalsIgnoreCase(name)) {
-                return headers.get(i + 1);
-            }
-        }
-        return null;
-    }
-
-    byte[] body() {
-        return body.clone();
-    }
-
     /** The whole HTTP/1.1 message: request line, Host, Content-Length, the headers, a blank line, the body. */
     byte[] http11() {
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();

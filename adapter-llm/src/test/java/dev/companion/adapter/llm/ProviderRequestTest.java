@@ -50,6 +50,6 @@ class ProviderRequestTest {
         assertThatIllegalArgumentException().isThrownBy(() -> request.header("Authorization", "Bearer x\r\nX-Evil: 1"));
         assertThatIllegalArgumentException().isThrownBy(() -> request.header("X-Evil\n", "1"));
         assertThat(request.toString()).isEqualTo("POST " + ENDPOINT).doesNotContain("sk-canary", "private words");
-        assertThat(request.header("authorization")).isEqualTo("Bearer sk-canary");
+        assertThat(new String(request.http11(), StandardCharsets.UTF_8)).contains("\r\nAuthorization: Bearer sk-canary\r\n");
     }
 }

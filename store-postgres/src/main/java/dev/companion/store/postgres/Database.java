@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.Properties;
 
 /**
  * The connection pool and the three ways the store uses it: a read (retried once on a fresh
@@ -54,16 +55,22 @@ final class Database implements AutoCloseable {
      * closes it.
      */
     Connection dedicatedConnection() throws SQLException {
-        java.util.Properties properties = new java.util.Properties();
+        Properties properties = driverProperties(settings, "companion-listen");
         properties.setProperty("user", settings.user());
         settings.password().ifPresent(password -> properties.setProperty("password", password.reveal()));
+        return new org.postgresql.Driver().connect(pool.getJdbcUrl(), properties);
+    }
+
+    /** What the driver is told for every connection, pooled or not: TLS, time limits, keep-alive, a name. */
+    private static Properties driverProperties(PostgresConversationCatalog.Settings settings, String applicationName) {
+        Properties properties = new Properties();
         settings.sslMode().ifPresent(mode -> properties.setProperty("sslmode", mode));
         long connectSeconds = Math.max(1, (settings.connectTimeout().toMillis() + 999) / 1000);
         properties.setProperty("connectTimeout", Long.toString(connectSeconds));
         properties.setProperty("socketTimeout", Long.toString(SOCKET_TIMEOUT.toSeconds()));
         properties.setProperty("tcpKeepAlive", "true");
-        properties.setProperty("ApplicationName", "companion-listen");
-        return new org.postgresql.Driver().connect(pool.getJdbcUrl(), properties);
+        properties.setProperty("ApplicationName", applicationName);
+        return properties;
     }
 
     /** Opens the pool and makes the first connection, so an unreachable database fails here, typed. */
@@ -74,12 +81,7 @@ final class Database implements AutoCloseable {
                 + URLEncoder.encode(settings.database(), StandardCharsets.UTF_8));
         config.setUsername(settings.user());
         settings.password().ifPresent(password -> config.setPassword(password.reveal()));
-        settings.sslMode().ifPresent(mode -> config.addDataSourceProperty("sslmode", mode));
-        long connectSeconds = Math.max(1, (settings.connectTimeout().toMillis() + 999) / 1000);
-        config.addDataSourceProperty("connectTimeout", Long.toString(connectSeconds));
-        config.addDataSourceProperty("socketTimeout", Long.toString(SOCKET_TIMEOUT.toSeconds()));
-        config.addDataSourceProperty("tcpKeepAlive", "true");
-        config.addDataSourceProperty("ApplicationName", "companion");
+        config.setDataSourceProperties(driverProperties(settings, "companion"));
         config.setMaximumPoolSize(settings.maximumPoolSize());
         config.setMinimumIdle(Math.min(2, settings.maximumPoolSize()));
         long connectMillis = settings.connectTimeout().toMillis();

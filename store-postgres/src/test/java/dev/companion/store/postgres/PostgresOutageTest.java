@@ -88,14 +88,23 @@ class PostgresOutageTest {
                 });
     }
 
+    /** The test database with a quick connect timeout, so that each call during an outage fails soon. */
+    private static Settings quick() {
+        return DATABASE.settings().withConnectTimeout(Duration.ofMillis(500));
+    }
+
+    /** Creates the conversation and stores its first message, before any outage. */
+    private static TranscriptItem oneMessageIn(PostgresConversationCatalog catalog, ConversationId id) {
+        catalog.create(id, Optional.empty(), T0);
+        return catalog.transcript(id).append(user("before the outage"));
+    }
+
     @Test
     void a_database_stopped_mid_use_fails_typed_and_the_store_works_again_when_it_is_back() {
         ConversationId id = new ConversationId("outage");
-        Settings settings = DATABASE.settings().withConnectTimeout(Duration.ofMillis(500));
-        try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(settings)) {
-            catalog.create(id, Optional.empty(), T0);
+        try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(quick())) {
+            TranscriptItem before = oneMessageIn(catalog, id);
             TranscriptStore transcript = catalog.transcript(id);
-            TranscriptItem before = transcript.append(user("before the outage"));
 
             DATABASE.cluster().stop();
             try {
@@ -118,11 +127,9 @@ class PostgresOutageTest {
     @Test
     void a_call_right_after_one_that_found_the_database_away_fails_the_same_way_without_waiting_again() {
         ConversationId id = new ConversationId("away");
-        Settings settings = DATABASE.settings().withConnectTimeout(Duration.ofMillis(500));
-        try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(settings)) {
-            catalog.create(id, Optional.empty(), T0);
+        try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(quick())) {
+            TranscriptItem before = oneMessageIn(catalog, id);
             TranscriptStore transcript = catalog.transcript(id);
-            TranscriptItem before = transcript.append(user("before the outage"));
 
             DATABASE.cluster().stop();
             StorageException lost;
@@ -145,7 +152,7 @@ class PostgresOutageTest {
                     .anyMatch(cause -> String.valueOf(cause.getMessage()).contains("a moment ago"));
             assertThat(eventually(() -> transcript.read(0, 10))).as("nothing stored meanwhile").containsExactly(before);
         } finally {
-            try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(settings)) {
+            try (PostgresConversationCatalog catalog = PostgresConversationCatalog.open(quick())) {
                 catalog.delete(id); // the other tests count the conversations
             }
         }

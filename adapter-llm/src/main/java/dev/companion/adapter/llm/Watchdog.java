@@ -12,13 +12,16 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The time limits and the cancel of one reply. Java's {@code HttpRequest.timeout} stops counting
- * once headers arrive, so the first-token, idle and total limits are timers here that abort the
- * reply by closing the body stream of the current attempt; the reader then fails at once and asks
+ * once headers arrive, so the first-token, idle and total limits are kept here, and abort the reply
+ * by closing the body stream of the current attempt; the reader then fails at once and asks
  * {@link #reason()} why. The first reason wins.
  *
- * <p>The idle limit is not rescheduled at every piece of a reply (that would wake the timer thread
- * twenty times for a reply of twenty pieces): a piece only notes when it arrived, and the idle timer,
- * when it fires, waits again for whatever is left of the limit since the last piece.
+ * <p>One timer a reply, not one a limit: it is set when the reply starts, for the nearest limit, and
+ * when it fires it works out which limit, if any, has passed and waits again for the next. Starting
+ * an attempt, a piece arriving and an attempt ending only note the time. Every schedule that comes
+ * before the queued ones wakes the timer thread, and on a small machine such a wake-up costs a reply
+ * its first piece: three of them (total, first token, then idle at the first piece) used to sit on
+ * that path. A reply that ends in time sets one timer and cancels it.
  */
 final class Watchdog implements AutoCloseable {
 
@@ -30,28 +33,37 @@ final class Watchdog implements AutoCloseable {
     private final AtomicReference<Reason> reason = new AtomicReference<>();
     private final CountDownLatch aborted = new CountDownLatch(1);
     private final Object lock = new Object();
-    private final ScheduledFuture<?> total;
+    private final long startNanos = System.nanoTime();
+    /** The one pending check; null once closed. Guarded by lock. */
+    private ScheduledFuture<?> check;
+    /** When the pending check fires, as {@link System#nanoTime()}. Guarded by lock. */
+    private long checkAtNanos;
+    private boolean closed;
+    /** Closes the current attempt's connection; null between attempts. Guarded by lock. */
     private Runnable stopAttempt;
-    private ScheduledFuture<?> firstToken;
-    private ScheduledFuture<?> idle;
-    /** Which attempt the timers belong to; a timer of an earlier attempt does nothing. Guarded by lock. */
-    private long attempt;
+    private long attemptStartNanos;
     /** A piece of this attempt's reply has arrived: the first-token limit is met. */
     private volatile boolean answering;
     private volatile long lastActivityNanos;
 
     Watchdog(Timeouts timeouts) {
         this.timeouts = timeouts;
-        this.total = schedule(Reason.TOTAL, timeouts.total());
+        synchronized (lock) {
+            // The first attempt starts at once.
+            checkAt(earlier(startNanos + timeouts.total().toNanos(), attemptCheck(startNanos)));
+        }
     }
 
     /** An attempt starts: {@code stop} closes its connection; the first-token limit starts now. */
     void startAttempt(Runnable stop) {
         synchronized (lock) {
-            attempt++;
             answering = false;
             stopAttempt = stop;
-            firstToken = schedule(Reason.FIRST_TOKEN, timeouts.firstToken());
+            attemptStartNanos = System.nanoTime();
+            long due = attemptCheck(attemptStartNanos);
+            if (due - checkAtNanos < 0) {
+                checkAt(due); // a retry, after the check was set for the total limit
+            }
         }
         if (reason.get() != null) {
             stop.run();
@@ -59,51 +71,74 @@ final class Watchdog implements AutoCloseable {
     }
 
     /**
+     * When an attempt that starts at {@code fromNanos} next needs a look, before its first piece: at
+     * its first-token limit, or sooner when the idle limit is shorter, since a piece that arrives
+     * after {@code fromNanos} has its idle limit no earlier than that.
+     */
+    private long attemptCheck(long fromNanos) {
+        return fromNanos + Math.min(timeouts.firstToken().toNanos(), timeouts.idle().toNanos());
+    }
+
+    /**
      * A piece of reply text or reasoning arrived: the first-token limit is met and the idle limit
      * starts again. A model that is thinking is answering; keep-alive comments and pings are not.
+     * Only noted: the pending check reads it when it fires.
      */
     void activity() {
         lastActivityNanos = System.nanoTime();
-        if (answering) {
+        answering = true;
+    }
+
+    /** The timer fired: abort for the limit that has passed, if one has, or wait for the nearest one. */
+    private void check() {
+        long now = System.nanoTime();
+        Reason passed = null;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            long next = startNanos + timeouts.total().toNanos();
+            if (next - now <= 0) {
+                passed = Reason.TOTAL;
+            } else if (stopAttempt != null) {
+                boolean idle = answering;
+                long attemptLimit = idle
+                        ? lastActivityNanos + timeouts.idle().toNanos()
+                        : attemptStartNanos + timeouts.firstToken().toNanos();
+                if (attemptLimit - now <= 0) {
+                    passed = idle ? Reason.IDLE : Reason.FIRST_TOKEN;
+                } else {
+                    // Before the first piece, look again no later than a piece arriving now would need.
+                    next = earlier(next, idle ? attemptLimit : earlier(attemptLimit, attemptCheck(now)));
+                }
+            }
+            if (passed == null) {
+                checkAt(next);
+                return;
+            }
+        }
+        abort(passed);
+    }
+
+    /** The earlier of two {@link System#nanoTime()} instants (compared by difference, as nanoTime must be). */
+    private static long earlier(long a, long b) {
+        return a - b < 0 ? a : b;
+    }
+
+    /** Replaces the pending check with one at {@code atNanos}. Called with lock held. */
+    private void checkAt(long atNanos) {
+        if (closed) {
             return;
         }
-        synchronized (lock) {
-            if (answering || stopAttempt == null) {
-                return;
-            }
-            answering = true;
-            cancel(firstToken);
-            firstToken = null;
-            idle = scheduleIdle(attempt, timeouts.idle().toNanos());
+        if (check != null) {
+            check.cancel(false);
         }
-    }
-
-    private ScheduledFuture<?> scheduleIdle(long forAttempt, long afterNanos) {
-        return TIMERS.schedule(() -> idleCheck(forAttempt), afterNanos, TimeUnit.NANOSECONDS);
-    }
-
-    /** The idle timer fired: abort if nothing arrived for the whole limit, or wait for the rest of it. */
-    private void idleCheck(long forAttempt) {
-        long limit = timeouts.idle().toNanos();
-        long quiet = System.nanoTime() - lastActivityNanos;
-        synchronized (lock) {
-            if (forAttempt != attempt || idle == null) {
-                return; // the attempt ended, or another began
-            }
-            if (quiet < limit) {
-                idle = scheduleIdle(forAttempt, limit - quiet);
-                return;
-            }
-        }
-        abort(Reason.IDLE);
+        checkAtNanos = atNanos;
+        check = TIMERS.schedule(this::check, Math.max(0, atNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     void endAttempt() {
         synchronized (lock) {
-            cancel(firstToken);
-            cancel(idle);
-            firstToken = null;
-            idle = null;
             stopAttempt = null;
         }
     }
@@ -141,17 +176,13 @@ final class Watchdog implements AutoCloseable {
 
     @Override
     public void close() {
-        endAttempt();
-        cancel(total);
-    }
-
-    private ScheduledFuture<?> schedule(Reason why, Duration after) {
-        return TIMERS.schedule(() -> abort(why), after.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    private static void cancel(ScheduledFuture<?> timer) {
-        if (timer != null) {
-            timer.cancel(false);
+        synchronized (lock) {
+            stopAttempt = null;
+            closed = true;
+            if (check != null) {
+                check.cancel(false);
+                check = null;
+            }
         }
     }
 

@@ -76,14 +76,14 @@ public final class CompanionRuntime implements ListWorkersUseCase, AutoCloseable
         // A turn holds its thread while the model streams; the permits bound how many run at once.
         this.turns = new TurnThreads(Executors.newCachedThreadPool(daemonThreads("companion-turn")));
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemonThreads("companion-timer"));
-        // A turn that ends in time cancels its deadline: drop it at once rather than hold the turn until it would fire.
+        // The lease sweep is its only task besides Deadlines' one; a cancelled one is not kept queued.
         timer.setRemoveOnCancelPolicy(true);
         this.timers = timer;
         EventLog events = new EventLog(builder.clock.millis() * 1_000L, builder.retainedEvents);
         if (builder.sharedEvents != null) {
             events.share(builder.sharedEvents);
         }
-        Hosting hosting = new Hosting(builder.profile, model, builder.prompts, builder.clock, events, turns, timers,
+        Hosting hosting = new Hosting(builder.profile, model, builder.prompts, builder.clock, events, turns, new Deadlines(timers),
                 builder.turnTimeout, builder.historyItems, new TurnPermits(builder.maxRunningTurns),
                 builder.leases != null ? builder.leases : new InProcessTurnLeases());
         this.conversations = new ConversationRegistry(hosting, catalog);

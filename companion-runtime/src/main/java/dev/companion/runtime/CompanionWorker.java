@@ -59,7 +59,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -281,13 +280,12 @@ final class CompanionWorker implements Companion {
     }
 
     /** Ends the turn as {@code timeout} once it has run too long; none while the runtime is closing. */
-    private ScheduledFuture<?> deadline(RunningTurn turn) {
+    private Deadlines.Deadline deadline(RunningTurn turn) {
         Duration limit = hosting.turnTimeout();
         try {
-            return hosting.timers().schedule(() -> end(turn, new TurnEnding.TimedOut(List.of(Diagnostic.error(
+            return hosting.deadlines().after(limit, () -> end(turn, new TurnEnding.TimedOut(List.of(Diagnostic.error(
                             DiagnosticCode.TURN_TIMEOUT, "The reply took longer than the turn limit of "
-                                    + limit.toSeconds() + " seconds and was stopped.")))),
-                    limit.toMillis(), TimeUnit.MILLISECONDS);
+                                    + limit.toSeconds() + " seconds and was stopped.")))));
         } catch (RejectedExecutionException closing) {
             return null; // the turn is ended as interrupted when its work is refused too
         }
@@ -545,9 +543,8 @@ final class CompanionWorker implements Companion {
         CompletableFuture<Optional<TurnOutcome>> ended = outcome.thenApply(Optional::of);
         if (!ended.isDone()) {
             try {
-                ScheduledFuture<?> limit = hosting.timers().schedule(() -> ended.complete(Optional.empty()),
-                        atMost.toNanos(), TimeUnit.NANOSECONDS);
-                ended.whenComplete((done, failure) -> limit.cancel(false));
+                Deadlines.Deadline limit = hosting.deadlines().after(atMost, () -> ended.complete(Optional.empty()));
+                ended.whenComplete((done, failure) -> limit.cancel());
             } catch (RejectedExecutionException closing) {
                 // The runtime is stopping: it ends every turn now, which completes this.
             }

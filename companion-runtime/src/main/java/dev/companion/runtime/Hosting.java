@@ -7,7 +7,6 @@ import dev.companion.core.port.TurnLeases;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * What every conversation's worker shares: who the Companion is, its model, the event log, threads
@@ -20,7 +19,7 @@ record Hosting(
         Clock clock,
         EventLog events,
         TurnThreads turns,
-        ScheduledExecutorService timers,
+        Deadlines deadlines,
         Duration turnTimeout,
         int historyItems,
         TurnPermits permits,

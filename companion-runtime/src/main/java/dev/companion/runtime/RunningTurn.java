@@ -6,7 +6,6 @@ import dev.companion.core.model.TurnOutcome;
 import dev.companion.core.port.CancellationSignal;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * The one turn in flight: the reply text so far, and whether it has ended. Whichever of completion,
@@ -23,14 +22,14 @@ final class RunningTurn {
     private long reasoningEndedNanos = -1;
     private boolean ended;
     private Turn turn;
-    private ScheduledFuture<?> deadline;
+    private Deadlines.Deadline deadline;
     private dev.companion.core.port.TurnLeases.Lease lease;
 
     RunningTurn(TurnId id) {
         this.id = id;
     }
 
-    synchronized void started(Turn turn, ScheduledFuture<?> deadline) {
+    synchronized void started(Turn turn, Deadlines.Deadline deadline) {
         this.turn = turn;
         this.deadline = deadline;
     }
@@ -111,7 +110,7 @@ final class RunningTurn {
         }
         ended = true;
         if (deadline != null) {
-            deadline.cancel(false);
+            deadline.cancel();
         }
         return reply.toString();
     }

@@ -192,8 +192,12 @@ final class Watchdog implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        // Most timers are cancelled (a reply that ends in time); do not keep them queued.
-        executor.setRemoveOnCancelPolicy(true);
+        // A reply that ends in time calls its check off, and the check stays queued, doing nothing,
+        // until it was due (at most the shortest limit, 30 s by default; a few hundred bytes each).
+        // Removing it would empty the queue between replies, and the next reply's check, as the new
+        // head, would wake the timer thread on the way to asking the model; queued behind an earlier
+        // one, it wakes nothing.
+        executor.setRemoveOnCancelPolicy(false);
         return executor;
     }
 }

@@ -8,8 +8,8 @@ import dev.companion.core.port.SharedEvents;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
@@ -36,7 +36,11 @@ final class EventLog {
 
     private final int capacity;
     private final ArrayDeque<CompanionEvent> retained;
-    private final List<Reader> readers = new ArrayList<>();
+    /**
+     * Copied on change, read without copying: a reader may end its subscription (or fail) while an
+     * event is being handed out, and the others still get it.
+     */
+    private final List<Reader> readers = new CopyOnWriteArrayList<>();
     private long latest;
     /** Set when runtimes share their events through a database; then cursors are the shared log's ids. */
     private volatile SharedEvents shared;
@@ -69,8 +73,7 @@ final class EventLog {
         if (retained.size() > capacity) {
             retained.removeFirst();
         }
-        for (Iterator<Reader> it = readers.iterator(); it.hasNext(); ) {
-            Reader reader = it.next();
+        for (Reader reader : readers) {
             if (!reader.filter.test(event)) {
                 continue;
             }
@@ -79,7 +82,7 @@ final class EventLog {
             } catch (RuntimeException e) {
                 // A broken listener must not stop the turn or starve the others: drop it.
                 LOG.log(Level.WARNING, "an event listener failed and was removed: {0}", e.getClass().getSimpleName());
-                it.remove();
+                readers.remove(reader);
             }
         }
     }

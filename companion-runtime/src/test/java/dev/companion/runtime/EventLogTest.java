@@ -52,6 +52,24 @@ class EventLogTest {
     }
 
     @Test
+    void a_reader_that_ends_its_subscription_while_taking_an_event_stops_no_one_else() {
+        EventLog log = new EventLog(BASE, 100);
+        java.util.concurrent.atomic.AtomicReference<Subscription> own = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Long> leaver = new java.util.concurrent.CopyOnWriteArrayList<>();
+        own.set(log.subscribe(BASE, event -> {
+            leaver.add(event.cursor());
+            own.get().close(); // as an event stream does when its socket turns out to be gone
+        }));
+        EventRecorder other = new EventRecorder();
+        log.subscribe(BASE, other);
+
+        publishDeltas(log, 3);
+
+        assertThat(leaver).containsExactly(BASE + 1);
+        assertThat(other.events()).extracting(CompanionEvent::cursor).containsExactly(BASE + 1, BASE + 2, BASE + 3);
+    }
+
+    @Test
     void a_subscriber_gets_the_replay_then_live_events_without_gap_or_duplicate() {
         EventLog log = new EventLog(BASE, 100);
         publishDeltas(log, 3);

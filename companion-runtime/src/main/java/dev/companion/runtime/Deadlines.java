@@ -75,8 +75,10 @@ final class Deadlines {
     private void sweep() {
         List<Entry> due = new ArrayList<>();
         synchronized (this) {
-            sweep = null;
             long now = System.nanoTime();
+            if (sweepAtNanos - now <= 0) {
+                sweep = null; // this one; a sweep set meanwhile for later stays known, and is moved below
+            }
             while (!pending.isEmpty() && pending.first().dueNanos - now <= 0) {
                 due.add(pending.pollFirst());
             }

@@ -34,7 +34,7 @@ final class Watchdog implements AutoCloseable {
     private final CountDownLatch aborted = new CountDownLatch(1);
     private final Object lock = new Object();
     private final long startNanos = System.nanoTime();
-    /** The one pending check; null once closed. Guarded by lock. */
+    /** The one pending check (set from the start on). Guarded by lock. */
     private ScheduledFuture<?> check;
     /** When the pending check fires, as {@link System#nanoTime()}. Guarded by lock. */
     private long checkAtNanos;
@@ -181,7 +181,6 @@ final class Watchdog implements AutoCloseable {
             closed = true;
             if (check != null) {
                 check.cancel(false);
-                check = null;
             }
         }
     }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -87,29 +88,11 @@ class TwoNodesOutageProcessTest {
                                AtomicBoolean stop, List<Future<?>> running) {
         Ledger ledger = new Ledger();
         running.add(threads.submit(() -> {
-            int n = 0;
-            while (!stop.get()) {
-                String content = name + " message " + n++;
-                Answer answer = node.client().post("/api/conversations/" + conversation + "/messages?wait=true",
-                        CompanionClient.JSON.createObjectNode().put("content", content).toString());
-                if (answer.status() == 200) {
-                    ledger.storedMessages.add(content);
-                    JsonNode reply = answer.body().get("reply");
-                    if (reply != null && !reply.isNull()) {
-                        ledger.storedReplies.add(Item.of(reply));
-                    }
-                    synchronized (PROGRESS) {
-                        ledger.acknowledged++;
-                        PROGRESS.notifyAll();
-                    }
-                } else if (answer.status() == 503) {
-                    synchronized (PROGRESS) {
-                        ledger.unavailable.add(answer.body().get("diagnostics").get(0).get("code").asText());
-                        PROGRESS.notifyAll();
-                    }
-                } else {
-                    // 409: the lease of a turn whose end could not be written runs out first.
-                    assertThat(answer.status()).as("%s answered %s", content, answer).isEqualTo(409);
+            try {
+                send(node, conversation, name, stop, ledger);
+            } finally {
+                synchronized (PROGRESS) {
+                    PROGRESS.notifyAll(); // a sender that stops, whatever the reason, ends any wait at once
                 }
             }
             return null;
@@ -117,13 +100,57 @@ class TwoNodesOutageProcessTest {
         return ledger;
     }
 
+    private static void send(Node node, String conversation, String name, AtomicBoolean stop, Ledger ledger)
+            throws IOException, InterruptedException {
+        int n = 0;
+        while (!stop.get()) {
+            String content = name + " message " + n++;
+            Answer answer = node.client().post("/api/conversations/" + conversation + "/messages?wait=true",
+                    CompanionClient.JSON.createObjectNode().put("content", content).toString());
+            if (answer.status() == 200) {
+                ledger.storedMessages.add(content);
+                JsonNode reply = answer.body().get("reply");
+                if (reply != null && !reply.isNull()) {
+                    ledger.storedReplies.add(Item.of(reply));
+                }
+                synchronized (PROGRESS) {
+                    ledger.acknowledged++;
+                    PROGRESS.notifyAll();
+                }
+            } else if (answer.status() == 503) {
+                synchronized (PROGRESS) {
+                    ledger.unavailable.add(answer.body().get("diagnostics").get(0).get("code").asText());
+                    PROGRESS.notifyAll();
+                }
+            } else {
+                // 409: the lease of a turn whose end could not be written runs out first.
+                assertThat(answer.status()).as("%s answered %s", content, answer).isEqualTo(409);
+            }
+        }
+    }
+
     /** Signalled whenever a sender learns something. */
     private static final Object PROGRESS = new Object();
 
-    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+    /**
+     * Waits for the condition; a sender that has stopped (its assertion failed, or its request threw)
+     * ends the wait at once with its own failure, which says far more than the deadline would.
+     */
+    private static void await(String what, java.util.function.BooleanSupplier condition, List<Future<?>> senders)
+            throws InterruptedException {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         synchronized (PROGRESS) {
             while (!condition.getAsBoolean()) {
+                for (Future<?> sender : senders) {
+                    if (sender.isDone()) {
+                        try {
+                            sender.get();
+                            throw new AssertionError("a sender stopped before " + what);
+                        } catch (ExecutionException e) {
+                            throw new AssertionError("a sender failed before " + what, e.getCause());
+                        }
+                    }
+                }
                 long left = deadline - System.nanoTime();
                 assertThat(left).as("%s before the deadline", what).isPositive();
                 TimeUnit.NANOSECONDS.timedWait(PROGRESS, left);
@@ -148,12 +175,12 @@ class TwoNodesOutageProcessTest {
         try {
             Ledger ledgerA = load(threads, a, onA, "a", stop, running);
             Ledger ledgerB = load(threads, b, onB, "b", stop, running);
-            await("turns on both nodes", () -> ledgerA.acknowledged >= 3 && ledgerB.acknowledged >= 3);
+            await("turns on both nodes", () -> ledgerA.acknowledged >= 3 && ledgerB.acknowledged >= 3, running);
 
             DATABASE.cluster().stop();
             databaseStopped = true;
             try {
-                await("503 on both nodes", () -> !ledgerA.unavailable.isEmpty() && !ledgerB.unavailable.isEmpty());
+                await("503 on both nodes", () -> !ledgerA.unavailable.isEmpty() && !ledgerB.unavailable.isEmpty(), running);
                 assertThat(ledgerA.unavailable).containsOnly("store_unavailable");
                 assertThat(ledgerB.unavailable).containsOnly("store_unavailable");
                 // What the node holds in memory still answers.
@@ -166,7 +193,7 @@ class TwoNodesOutageProcessTest {
             }
             int beforeA = ledgerA.acknowledged;
             int beforeB = ledgerB.acknowledged;
-            await("both nodes working again", () -> ledgerA.acknowledged > beforeA + 2 && ledgerB.acknowledged > beforeB + 2);
+            await("both nodes working again", () -> ledgerA.acknowledged > beforeA + 2 && ledgerB.acknowledged > beforeB + 2, running);
             stop.set(true);
             for (Future<?> sender : running) {
                 sender.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);

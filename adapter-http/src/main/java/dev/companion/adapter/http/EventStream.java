@@ -1,5 +1,6 @@
 package dev.companion.adapter.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.companion.core.ObserveEventsUseCase;
 import dev.companion.core.event.CompanionEvent;
 import dev.companion.core.event.EventListener;
@@ -20,6 +21,8 @@ import org.xnio.channels.StreamSinkChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
 
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -215,7 +218,7 @@ final class EventStream implements AutoCloseable {
                 synchronized (this) {
                     made = bytes;
                     if (made == null) {
-                        made = frame(Long.toString(event.cursor()), event.name(), Json.write(Wire.event(event)));
+                        made = frame(event);
                         bytes = made;
                         framesMade.increment();
                     }
@@ -592,6 +595,22 @@ final class EventStream implements AutoCloseable {
                             + " events behind and was disconnected; reconnect with the last id received."))));
             return frame(null, Wire.DROPPED, Json.write(dropped));
         }
+    }
+
+    /** An event's frame, its JSON written straight after the frame's head. */
+    static byte[] frame(CompanionEvent event) {
+        StringWriter frame = new StringWriter(192);
+        frame.append("id: ").append(Long.toString(event.cursor())).append('\n');
+        frame.append("event: ").append(event.name()).append('\n');
+        frame.append("data: ");
+        try (JsonGenerator json = Json.MAPPER.createGenerator(frame)) {
+            Wire.writeEvent(json, event);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        frame.append("\n\n");
+        // Through a String, as every answer: a lone surrogate in a model's text becomes '?'.
+        return frame.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     static byte[] frame(String id, String event, String jsonLine) {

@@ -1,5 +1,6 @@
 package dev.companion.adapter.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.companion.core.CancelResult;
 import dev.companion.core.ConversationPage;
 import dev.companion.core.SendMessageCommand;
@@ -19,6 +20,7 @@ import dev.companion.core.model.TurnId;
 import dev.companion.core.model.TurnOutcome;
 import dev.companion.core.model.WorkerSnapshot;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -55,7 +57,7 @@ final class Wire {
                     List<DiagnosticJson> diagnostics) {
         static ItemJson of(TranscriptItem item) {
             ReplyDetails details = item.details();
-            return new ItemJson(item.sequence(), item.role().wireName(), item.content(), item.createdAt().toString(),
+            return new ItemJson(item.sequence(), item.role().wireName(), item.content(), Timestamps.iso(item.createdAt()),
                     item.source(), item.status().wireName(), item.turnId().value(),
                     details.reasoning().isEmpty() ? null : details.reasoning(),
                     details.reasoningTime().map(Duration::toMillis).orElse(null),
@@ -78,7 +80,7 @@ final class Wire {
                             String state, String preview) {
         static ConversationJson of(Conversation conversation) {
             return new ConversationJson(conversation.id().value(), conversation.title().orElse(null),
-                    conversation.createdAt().toString(), conversation.updatedAt().toString(),
+                    Timestamps.iso(conversation.createdAt()), Timestamps.iso(conversation.updatedAt()),
                     conversation.itemCount(), conversation.state().wireName(), conversation.preview().orElse(null));
         }
     }
@@ -194,27 +196,50 @@ final class Wire {
 
     // ---- events (data of the SSE frames) ---------------------------------------------------------
 
-    record TurnStartedJson(long cursor, String type, String at, String conversationId, String turnId,
-                           ItemJson item) {
-    }
-
-    /** A piece of the reply ({@code text_delta}) or of the model's reasoning ({@code reasoning_delta}). */
-    record DeltaJson(long cursor, String type, String at, String conversationId, String turnId, String text) {
-    }
-
-    record TurnEndedJson(long cursor, String type, String at, String conversationId, String turnId, String state,
-                         String outcome, ItemJson reply, List<DiagnosticJson> diagnostics) {
-    }
-
-    record StateChangedJson(long cursor, String type, String at, String conversationId, String from, String to) {
-    }
-
-    /** {@code conversation_created} and {@code conversation_renamed}: the conversation as it is now. */
-    record ConversationChangedJson(long cursor, String type, String at, String conversationId,
-                                   ConversationJson conversation) {
-    }
-
-    record ConversationDeletedJson(long cursor, String type, String at, String conversationId) {
+    /**
+     * An event's frame data; its {@code type} is {@link CompanionEvent#name()}, as is the frame's name.
+     * Written field by field rather than through a record: every piece of every reply passes here, and
+     * the general serializer's code was a large part of what a fresh server had to compile during its
+     * first few hundred turns. The nested item, reply and conversation are the records above.
+     */
+    static void writeEvent(JsonGenerator json, CompanionEvent event) throws IOException {
+        json.writeStartObject();
+        json.writeNumberField("cursor", event.cursor());
+        json.writeStringField("type", event.name());
+        json.writeStringField("at", Timestamps.iso(event.at()));
+        json.writeStringField("conversation_id", event.conversationId().value());
+        if (event instanceof CompanionEvent.TextDelta delta) {
+            json.writeStringField("turn_id", delta.turnId().value());
+            json.writeStringField("text", delta.text());
+        } else if (event instanceof CompanionEvent.ReasoningDelta delta) {
+            json.writeStringField("turn_id", delta.turnId().value());
+            json.writeStringField("text", delta.text());
+        } else if (event instanceof CompanionEvent.TurnStarted started) {
+            json.writeStringField("turn_id", started.turn().id().value());
+            json.writeFieldName("item");
+            json.writeObject(ItemJson.of(started.turn().userItem()));
+        } else if (event instanceof CompanionEvent.TurnEnded ended) {
+            TurnOutcome outcome = ended.outcome();
+            json.writeStringField("turn_id", outcome.turnId().value());
+            json.writeStringField("state", outcome.state().wireName());
+            json.writeStringField("outcome", outcome.end().wireName());
+            json.writeFieldName("reply");
+            json.writeObject(ItemJson.ofNullable(outcome.reply()));
+            json.writeFieldName("diagnostics");
+            json.writeObject(DiagnosticJson.all(outcome.diagnostics()));
+        } else if (event instanceof CompanionEvent.StateChanged changed) {
+            json.writeStringField("from", changed.from().wireName());
+            json.writeStringField("to", changed.to().wireName());
+        } else if (event instanceof CompanionEvent.ConversationCreated created) {
+            json.writeFieldName("conversation");
+            json.writeObject(ConversationJson.of(created.conversation()));
+        } else if (event instanceof CompanionEvent.ConversationRenamed renamed) {
+            json.writeFieldName("conversation");
+            json.writeObject(ConversationJson.of(renamed.conversation()));
+        } else if (!(event instanceof CompanionEvent.ConversationDeleted)) {
+            throw new IllegalArgumentException("an event type this adapter does not know: " + event.name());
+        }
+        json.writeEndObject();
     }
 
     /** The name of the frame that tells a reader to reload: not a core event, this stream's own. */
@@ -230,43 +255,5 @@ final class Wire {
 
     /** Sent last to a reader that fell too far behind; it may reconnect from the last id it received. */
     record DroppedJson(String type, List<DiagnosticJson> diagnostics) {
-    }
-
-    /** An event's frame data; its {@code type} is {@link CompanionEvent#name()}, as is the frame's name. */
-    static Object event(CompanionEvent event) {
-        String at = event.at().toString();
-        String conversation = event.conversationId().value();
-        if (event instanceof CompanionEvent.TurnStarted started) {
-            return new TurnStartedJson(event.cursor(), event.name(), at, conversation, started.turn().id().value(),
-                    ItemJson.of(started.turn().userItem()));
-        }
-        if (event instanceof CompanionEvent.TextDelta delta) {
-            return new DeltaJson(event.cursor(), event.name(), at, conversation, delta.turnId().value(), delta.text());
-        }
-        if (event instanceof CompanionEvent.ReasoningDelta delta) {
-            return new DeltaJson(event.cursor(), event.name(), at, conversation, delta.turnId().value(), delta.text());
-        }
-        if (event instanceof CompanionEvent.TurnEnded ended) {
-            TurnOutcome outcome = ended.outcome();
-            return new TurnEndedJson(event.cursor(), event.name(), at, conversation, outcome.turnId().value(),
-                    outcome.state().wireName(), outcome.end().wireName(), ItemJson.ofNullable(outcome.reply()),
-                    DiagnosticJson.all(outcome.diagnostics()));
-        }
-        if (event instanceof CompanionEvent.StateChanged changed) {
-            return new StateChangedJson(event.cursor(), event.name(), at, conversation, changed.from().wireName(),
-                    changed.to().wireName());
-        }
-        if (event instanceof CompanionEvent.ConversationCreated created) {
-            return new ConversationChangedJson(event.cursor(), event.name(), at, conversation,
-                    ConversationJson.of(created.conversation()));
-        }
-        if (event instanceof CompanionEvent.ConversationRenamed renamed) {
-            return new ConversationChangedJson(event.cursor(), event.name(), at, conversation,
-                    ConversationJson.of(renamed.conversation()));
-        }
-        if (event instanceof CompanionEvent.ConversationDeleted) {
-            return new ConversationDeletedJson(event.cursor(), event.name(), at, conversation);
-        }
-        throw new IllegalArgumentException("an event type this adapter does not know: " + event.name());
     }
 }

@@ -81,6 +81,13 @@ class TwoNodesOutageProcessTest {
         final ConcurrentLinkedQueue<Item> storedReplies = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<String> unavailable = new ConcurrentLinkedQueue<>();
         volatile int acknowledged;
+        /** The last answer this sender had, for a failure to show where it stands. */
+        volatile String lastAnswer = "none yet";
+
+        @Override
+        public String toString() {
+            return acknowledged + " acknowledged, last: " + lastAnswer;
+        }
     }
 
     /** Sends one message after another to one conversation, each waiting for its reply, until told to stop. */
@@ -107,6 +114,7 @@ class TwoNodesOutageProcessTest {
             String content = name + " message " + n++;
             Answer answer = node.client().post("/api/conversations/" + conversation + "/messages?wait=true",
                     CompanionClient.JSON.createObjectNode().put("content", content).toString());
+            ledger.lastAnswer = content + " -> " + answer;
             if (answer.status() == 200) {
                 ledger.storedMessages.add(content);
                 JsonNode reply = answer.body().get("reply");
@@ -136,8 +144,8 @@ class TwoNodesOutageProcessTest {
      * Waits for the condition; a sender that has stopped (its assertion failed, or its request threw)
      * ends the wait at once with its own failure, which says far more than the deadline would.
      */
-    private static void await(String what, java.util.function.BooleanSupplier condition, List<Future<?>> senders)
-            throws InterruptedException {
+    private static void await(String what, java.util.function.BooleanSupplier condition, List<Future<?>> senders,
+                              Ledger... ledgers) throws InterruptedException {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         synchronized (PROGRESS) {
             while (!condition.getAsBoolean()) {
@@ -152,7 +160,7 @@ class TwoNodesOutageProcessTest {
                     }
                 }
                 long left = deadline - System.nanoTime();
-                assertThat(left).as("%s before the deadline", what).isPositive();
+                assertThat(left).as("%s before the deadline (senders: %s)", what, List.of(ledgers)).isPositive();
                 TimeUnit.NANOSECONDS.timedWait(PROGRESS, left);
             }
         }
@@ -175,12 +183,14 @@ class TwoNodesOutageProcessTest {
         try {
             Ledger ledgerA = load(threads, a, onA, "a", stop, running);
             Ledger ledgerB = load(threads, b, onB, "b", stop, running);
-            await("turns on both nodes", () -> ledgerA.acknowledged >= 3 && ledgerB.acknowledged >= 3, running);
+            await("turns on both nodes", () -> ledgerA.acknowledged >= 3 && ledgerB.acknowledged >= 3,
+                    running, ledgerA, ledgerB);
 
             DATABASE.cluster().stop();
             databaseStopped = true;
             try {
-                await("503 on both nodes", () -> !ledgerA.unavailable.isEmpty() && !ledgerB.unavailable.isEmpty(), running);
+                await("503 on both nodes", () -> !ledgerA.unavailable.isEmpty() && !ledgerB.unavailable.isEmpty(),
+                        running, ledgerA, ledgerB);
                 assertThat(ledgerA.unavailable).containsOnly("store_unavailable");
                 assertThat(ledgerB.unavailable).containsOnly("store_unavailable");
                 // What the node holds in memory still answers.
@@ -193,7 +203,9 @@ class TwoNodesOutageProcessTest {
             }
             int beforeA = ledgerA.acknowledged;
             int beforeB = ledgerB.acknowledged;
-            await("both nodes working again", () -> ledgerA.acknowledged > beforeA + 2 && ledgerB.acknowledged > beforeB + 2, running);
+            await("both nodes working again",
+                    () -> ledgerA.acknowledged > beforeA + 2 && ledgerB.acknowledged > beforeB + 2,
+                    running, ledgerA, ledgerB);
             stop.set(true);
             for (Future<?> sender : running) {
                 sender.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);

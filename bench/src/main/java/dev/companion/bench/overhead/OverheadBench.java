@@ -22,7 +22,9 @@ import java.util.regex.Pattern;
 /**
  * What the Companion adds, measured against its floor in the same run, the two alternated: the first
  * piece of a reply and a whole reply against the same request sent straight to a loopback fake
- * provider; status throughput against a bare Undertow answering a fixed JSON of the same size; start
+ * provider, after the issue's short warm-up and again after a long one (the JIT of a fresh JVM is
+ * busy for the first several hundred turns, and on two CPUs that is most of what a young server
+ * adds); status throughput against a bare Undertow answering a fixed JSON of the same size; start
  * to the first 200 and idle RSS against the bare Undertow jar. See BENCHMARKS.md for how to run it
  * and what it found.
  */
@@ -42,6 +44,8 @@ public final class OverheadBench {
      */
     private final Path output = benchTarget();
     private final int warmTurns;
+    /** Further warm-up turns, on the same server, before (a) and (b) are measured a second time; 0: not. */
+    private final int settleTurns;
     private final int turns;
     private final int starts;
     private final int wrkSeconds;
@@ -49,9 +53,11 @@ public final class OverheadBench {
     private final List<String> report = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
 
-    private OverheadBench(Path root, int warmTurns, int turns, int starts, int wrkSeconds, int wrkRounds) {
+    private OverheadBench(Path root, int warmTurns, int settleTurns, int turns, int starts, int wrkSeconds,
+                          int wrkRounds) {
         this.root = root;
         this.warmTurns = warmTurns;
+        this.settleTurns = settleTurns;
         this.turns = turns;
         this.starts = starts;
         this.wrkSeconds = wrkSeconds;
@@ -62,6 +68,7 @@ public final class OverheadBench {
         QUIETED.forEach(logger -> logger.setLevel(java.util.logging.Level.WARNING));
         Path root = Path.of(".");
         int warm = 30;
+        int settle = 1000;
         int turns = 100;
         int starts = 10;
         int wrkSeconds = 5;
@@ -71,16 +78,17 @@ public final class OverheadBench {
             switch (args[i]) {
                 case "--root" -> root = Path.of(args[++i]);
                 case "--warm" -> warm = Integer.parseInt(args[++i]);
+                case "--settle" -> settle = Integer.parseInt(args[++i]);
                 case "--turns" -> turns = Integer.parseInt(args[++i]);
                 case "--starts" -> starts = Integer.parseInt(args[++i]);
                 case "--wrk-seconds" -> wrkSeconds = Integer.parseInt(args[++i]);
                 case "--wrk-rounds" -> wrkRounds = Integer.parseInt(args[++i]);
                 case "--only" -> only.add(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--root DIR --warm N --turns N --starts N --wrk-seconds N --wrk-rounds N --only turns|status|start)");
+                        + " (--root DIR --warm N --settle N --turns N --starts N --wrk-seconds N --wrk-rounds N --only turns|status|start)");
             }
         }
-        OverheadBench bench = new OverheadBench(root.toAbsolutePath().normalize(), warm, turns, starts, wrkSeconds, wrkRounds);
+        OverheadBench bench = new OverheadBench(root.toAbsolutePath().normalize(), warm, settle, turns, starts, wrkSeconds, wrkRounds);
         Runtime.getRuntime().addShutdownHook(new Thread(bench::stopAll));
         bench.run(only.isEmpty() ? List.of("turns", "status", "start") : only);
     }
@@ -88,7 +96,8 @@ public final class OverheadBench {
     private void run(List<String> parts) throws Exception {
         line("Companion overhead bench, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " processors, JDK " + System.getProperty("java.vm.version"));
-        line("warm-up " + warmTurns + " turns, " + turns + " measured turns, " + starts + " starts, wrk "
+        line("warm-up " + warmTurns + " turns, " + turns + " measured turns (then " + settleTurns + " more warm-up turns and "
+                + turns + " measured again), " + starts + " starts, wrk "
                 + wrkRounds + " x " + wrkSeconds + " s each side");
         try (FakeProvider provider = new FakeProvider()) {
             if (parts.contains("turns") || parts.contains("status")) {
@@ -98,9 +107,17 @@ public final class OverheadBench {
                 try {
                     if (parts.contains("turns")) {
                         long cpuBefore = cpuMillis(companion.pid());
-                        turns(port, provider);
+                        turns(port, provider, warmTurns, "");
                         double perTurn = (cpuMillis(companion.pid()) - cpuBefore) / (2.0 * (warmTurns + turns));
                         line(String.format(Locale.ROOT, "    the Companion's CPU time per turn (user + system, both kinds, warm-up included): %.2f ms", perTurn));
+                        if (settleTurns > 0) {
+                            // The same server and floor again once the JIT has had time to settle: the first
+                            // figures are the protocol, these are what a server that has run a while adds.
+                            cpuBefore = cpuMillis(companion.pid());
+                            turns(port, provider, settleTurns, ", " + settleTurns + " more warm-up turns later");
+                            perTurn = (cpuMillis(companion.pid()) - cpuBefore) / (2.0 * (settleTurns + turns));
+                            line(String.format(Locale.ROOT, "    the Companion's CPU time per turn (user + system, both kinds, warm-up included): %.2f ms", perTurn));
+                        }
                     }
                     if (parts.contains("status")) {
                         status(port);
@@ -123,12 +140,12 @@ public final class OverheadBench {
 
     // ---- (a) first token and (b) whole reply -------------------------------------------------------
 
-    private void turns(int port, FakeProvider provider) throws Exception {
+    private void turns(int port, FakeProvider provider, int warm, String when) throws Exception {
         EventWatcher events = new EventWatcher(port);
         try (RawHttp companion = new RawHttp(port); RawHttp direct = new RawHttp(provider.port())) {
             byte[] message = "{\"content\":\"Say twenty pieces, please.\"}".getBytes(StandardCharsets.UTF_8);
-            progress("warming up: " + warmTurns + " turns each way");
-            for (int i = 0; i < warmTurns; i++) {
+            progress("warming up: " + warm + " turns each way");
+            for (int i = 0; i < warm; i++) {
                 companionFirstToken(companion, events, message);
                 floorFirstToken(direct, provider.lastRequest());
                 companionWhole(companion, message);
@@ -166,9 +183,9 @@ public final class OverheadBench {
                 wholePaired.add(measured - floor);
             }
             line("");
-            line("(a) time to the first piece of a reply (ms)");
+            line("(a) time to the first piece of a reply (ms" + when + ")");
             latency(firstFloor, firstCompanion, firstPaired, "+1 ms p50, +5 ms p99", 1.0, 5.0);
-            line("(b) a whole reply (ms)");
+            line("(b) a whole reply (ms" + when + ")");
             latency(wholeFloor, wholeCompanion, wholePaired, "+2 ms p50", 2.0, Double.NaN);
         } finally {
             events.close();

@@ -96,8 +96,9 @@ public final class OverheadBench {
     private void run(List<String> parts) throws Exception {
         line("Companion overhead bench, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " processors, JDK " + System.getProperty("java.vm.version"));
-        line("warm-up " + warmTurns + " turns, " + turns + " measured turns (then " + settleTurns + " more warm-up turns and "
-                + turns + " measured again), " + starts + " starts, wrk "
+        line("warm-up " + warmTurns + " turns, " + turns + " measured turns"
+                + (settleTurns > 0 ? " (then " + settleTurns + " more warm-up turns and " + turns + " measured again)" : "")
+                + ", " + starts + " starts, wrk "
                 + wrkRounds + " x " + wrkSeconds + " s each side");
         try (FakeProvider provider = new FakeProvider()) {
             if (parts.contains("turns") || parts.contains("status")) {
@@ -106,17 +107,11 @@ public final class OverheadBench {
                 awaitFirst200(port, "/api/companion/status", companion, 120_000);
                 try {
                     if (parts.contains("turns")) {
-                        long cpuBefore = cpuMillis(companion.pid());
-                        turns(port, provider, warmTurns, "");
-                        double perTurn = (cpuMillis(companion.pid()) - cpuBefore) / (2.0 * (warmTurns + turns));
-                        line(String.format(Locale.ROOT, "    the Companion's CPU time per turn (user + system, both kinds, warm-up included): %.2f ms", perTurn));
+                        turns(companion, port, provider, warmTurns, "");
                         if (settleTurns > 0) {
                             // The same server and floor again once the JIT has had time to settle: the first
                             // figures are the protocol, these are what a server that has run a while adds.
-                            cpuBefore = cpuMillis(companion.pid());
-                            turns(port, provider, settleTurns, ", " + settleTurns + " more warm-up turns later");
-                            perTurn = (cpuMillis(companion.pid()) - cpuBefore) / (2.0 * (settleTurns + turns));
-                            line(String.format(Locale.ROOT, "    the Companion's CPU time per turn (user + system, both kinds, warm-up included): %.2f ms", perTurn));
+                            turns(companion, port, provider, settleTurns, ", " + settleTurns + " more warm-up turns later");
                         }
                     }
                     if (parts.contains("status")) {
@@ -139,6 +134,14 @@ public final class OverheadBench {
     }
 
     // ---- (a) first token and (b) whole reply -------------------------------------------------------
+
+    /** (a) and (b) after {@code warm} warm-up turns, with the Companion's CPU time per turn. */
+    private void turns(Process companion, int port, FakeProvider provider, int warm, String when) throws Exception {
+        long cpuBefore = cpuMillis(companion.pid());
+        turns(port, provider, warm, when);
+        double perTurn = (cpuMillis(companion.pid()) - cpuBefore) / (2.0 * (warm + turns));
+        line(String.format(Locale.ROOT, "    the Companion's CPU time per turn (user + system, both kinds, warm-up included): %.2f ms", perTurn));
+    }
 
     private void turns(int port, FakeProvider provider, int warm, String when) throws Exception {
         EventWatcher events = new EventWatcher(port);

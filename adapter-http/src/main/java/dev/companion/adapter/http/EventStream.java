@@ -599,27 +599,34 @@ final class EventStream implements AutoCloseable {
 
     /** An event's frame, its JSON written straight after the frame's head. */
     static byte[] frame(CompanionEvent event) {
-        StringWriter frame = new StringWriter(192);
-        frame.append("id: ").append(Long.toString(event.cursor())).append('\n');
-        frame.append("event: ").append(event.name()).append('\n');
-        frame.append("data: ");
-        try (JsonGenerator json = Json.MAPPER.createGenerator(frame)) {
+        StringWriter frame = head(Long.toString(event.cursor()), event.name(), 192);
+        try (JsonGenerator json = Json.MAPPER.createGenerator(frame)
+                .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
             Wire.writeEvent(json, event);
         } catch (IOException e) {
-            throw new UncheckedIOException(e); // a StringWriter does not fail
+            throw new UncheckedIOException(e); // only a nested record's serializer could fail here
         }
-        frame.append("\n\n");
-        // Through a String, as every answer: a lone surrogate in a model's text becomes '?'.
-        return frame.toString().getBytes(StandardCharsets.UTF_8);
+        return end(frame);
     }
 
     static byte[] frame(String id, String event, String jsonLine) {
-        StringBuilder frame = new StringBuilder(jsonLine.length() + 64);
+        StringWriter frame = head(id, event, jsonLine.length() + 64);
+        frame.append(jsonLine);
+        return end(frame);
+    }
+
+    private static StringWriter head(String id, String event, int expectedLength) {
+        StringWriter frame = new StringWriter(expectedLength);
         if (id != null) {
             frame.append("id: ").append(id).append('\n');
         }
         frame.append("event: ").append(event).append('\n');
-        frame.append("data: ").append(jsonLine).append("\n\n");
-        return frame.toString().getBytes(StandardCharsets.UTF_8);
+        frame.append("data: ");
+        return frame;
+    }
+
+    /** Through a String, as every answer: a lone surrogate in a model's text becomes '?'. */
+    private static byte[] end(StringWriter frame) {
+        return frame.append("\n\n").toString().getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -29,7 +29,9 @@ import java.util.Optional;
  * The JSON shapes of the HTTP contract ({@code docs/http-api.md}). Core types are never serialized
  * directly: each is mapped here to a record made for the wire, so a field added to the core for
  * internal use cannot leak out. Component names are camelCase and written snake_case by
- * {@link Json}; an empty optional is written as {@code null}, never omitted.
+ * {@link Json}; an empty optional is written as {@code null}, never omitted. The one exception is
+ * an event's own fields, which {@link #writeEvent} spells out (see there why); what it nests is
+ * still these records.
  */
 final class Wire {
 

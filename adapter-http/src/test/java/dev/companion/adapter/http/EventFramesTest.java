@@ -83,6 +83,30 @@ class EventFramesTest {
     }
 
     @Test
+    void frames_are_byte_for_byte_the_documented_shapes_in_their_order() {
+        Instant at = Instant.parse("2026-12-02T16:40:00.120Z");
+        assertThat(text(new CompanionEvent.TextDelta(3, at, CONVERSATION, TURN, "Hi \"you\"\n"))).isEqualTo(
+                "id: 3\nevent: text_delta\ndata: {\"cursor\":3,\"type\":\"text_delta\",\"at\":\"2026-12-02T16:40:00.120Z\","
+                        + "\"conversation_id\":\"c-1\",\"turn_id\":\"t-1\",\"text\":\"Hi \\\"you\\\"\\n\"}\n\n");
+        assertThat(text(new CompanionEvent.StateChanged(1, at, CONVERSATION, CompanionState.READY, CompanionState.BUSY)))
+                .isEqualTo("id: 1\nevent: state_changed\ndata: {\"cursor\":1,\"type\":\"state_changed\","
+                        + "\"at\":\"2026-12-02T16:40:00.120Z\",\"conversation_id\":\"c-1\",\"from\":\"ready\",\"to\":\"busy\"}\n\n");
+        CompanionEvent failed = new CompanionEvent.TurnEnded(6, at, CONVERSATION, new TurnOutcome.Failed(TURN,
+                CompanionState.ERROR, Optional.empty(), List.of(Diagnostic.error(DiagnosticCode.MODEL_FAILED, "no"))));
+        assertThat(text(failed)).isEqualTo("id: 6\nevent: " + failed.name() + "\ndata: {\"cursor\":6,\"type\":\""
+                + failed.name() + "\",\"at\":\"2026-12-02T16:40:00.120Z\",\"conversation_id\":\"c-1\",\"turn_id\":\"t-1\","
+                + "\"state\":\"error\",\"outcome\":\"failed\",\"reply\":null,\"diagnostics\":[{\"code\":\"model_failed\","
+                + "\"severity\":\"error\",\"message\":\"no\"}]}\n\n");
+        assertThat(text(new CompanionEvent.ConversationDeleted(9, at, CONVERSATION))).isEqualTo("id: 9\nevent: "
+                + "conversation_deleted\ndata: {\"cursor\":9,\"type\":\"conversation_deleted\","
+                + "\"at\":\"2026-12-02T16:40:00.120Z\",\"conversation_id\":\"c-1\"}\n\n");
+    }
+
+    private static String text(CompanionEvent event) {
+        return new String(EventStream.frame(event), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
     void a_lone_surrogate_in_a_models_text_is_written_as_a_question_mark_as_in_every_answer() throws IOException {
         CompanionEvent delta = new CompanionEvent.TextDelta(3, Instant.EPOCH, CONVERSATION, TURN, "a\uD800b\uDC00");
         SseFrames.Frame frame = new SseFrames(new ByteArrayInputStream(EventStream.frame(delta))).next();

@@ -78,7 +78,7 @@ public final class OverheadBench {
             switch (args[i]) {
                 case "--root" -> root = Path.of(args[++i]);
                 case "--warm" -> warm = Integer.parseInt(args[++i]);
-                case "--settle" -> settle = Integer.parseInt(args[++i]);
+                case "--settle" -> settle = Math.max(0, Integer.parseInt(args[++i]));
                 case "--turns" -> turns = Integer.parseInt(args[++i]);
                 case "--starts" -> starts = Integer.parseInt(args[++i]);
                 case "--wrk-seconds" -> wrkSeconds = Integer.parseInt(args[++i]);
@@ -107,11 +107,11 @@ public final class OverheadBench {
                 awaitFirst200(port, "/api/companion/status", companion, 120_000);
                 try {
                     if (parts.contains("turns")) {
-                        turns(companion, port, provider, warmTurns, "");
+                        measureTurns(companion, port, provider, warmTurns, "");
                         if (settleTurns > 0) {
                             // The same server and floor again once the JIT has had time to settle: the first
                             // figures are the protocol, these are what a server that has run a while adds.
-                            turns(companion, port, provider, settleTurns, ", " + settleTurns + " more warm-up turns later");
+                            measureTurns(companion, port, provider, settleTurns, ", " + settleTurns + " more warm-up turns later");
                         }
                     }
                     if (parts.contains("status")) {
@@ -136,11 +136,13 @@ public final class OverheadBench {
     // ---- (a) first token and (b) whole reply -------------------------------------------------------
 
     /** (a) and (b) after {@code warm} warm-up turns, with the Companion's CPU time per turn. */
-    private void turns(Process companion, int port, FakeProvider provider, int warm, String when) throws Exception {
+    private void measureTurns(Process companion, int port, FakeProvider provider, int warm, String when)
+            throws Exception {
         long cpuBefore = cpuMillis(companion.pid());
         turns(port, provider, warm, when);
         double perTurn = (cpuMillis(companion.pid()) - cpuBefore) / (2.0 * (warm + turns));
-        line(String.format(Locale.ROOT, "    the Companion's CPU time per turn (user + system, both kinds, warm-up included): %.2f ms", perTurn));
+        line(String.format(Locale.ROOT, "    the Companion's CPU time per turn (user + system, both kinds, warm-up included%s): %.2f ms",
+                when, perTurn));
     }
 
     private void turns(int port, FakeProvider provider, int warm, String when) throws Exception {

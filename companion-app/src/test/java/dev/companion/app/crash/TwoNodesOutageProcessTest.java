@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -77,29 +76,44 @@ class TwoNodesOutageProcessTest {
 
     /** What one sender was told: the user messages stored, the replies stored, and the 503s. */
     private static final class Ledger {
+        final String name;
         final ConcurrentLinkedQueue<String> storedMessages = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<Item> storedReplies = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<String> unavailable = new ConcurrentLinkedQueue<>();
         volatile int acknowledged;
         /** The last answer this sender had, for a failure to show where it stands. */
         volatile String lastAnswer = "none yet";
+        /** Set, with {@link #failure} if it failed, when the sender has stopped; under {@link #PROGRESS}. */
+        boolean stopped;
+        Throwable failure;
+
+        Ledger(String name) {
+            this.name = name;
+        }
 
         @Override
         public String toString() {
-            return acknowledged + " acknowledged, last: " + lastAnswer;
+            return name + ": " + acknowledged + " acknowledged, last: " + lastAnswer;
         }
     }
 
     /** Sends one message after another to one conversation, each waiting for its reply, until told to stop. */
     private static Ledger load(ExecutorService threads, Node node, String conversation, String name,
                                AtomicBoolean stop, List<Future<?>> running) {
-        Ledger ledger = new Ledger();
+        Ledger ledger = new Ledger(name);
         running.add(threads.submit(() -> {
+            Throwable failure = null;
             try {
                 send(node, conversation, name, stop, ledger);
+            } catch (Throwable e) {
+                failure = e;
+                throw e;
             } finally {
                 synchronized (PROGRESS) {
-                    PROGRESS.notifyAll(); // a sender that stops, whatever the reason, ends any wait at once
+                    // A sender that stops, whatever the reason, ends any wait at once (see await).
+                    ledger.stopped = true;
+                    ledger.failure = failure;
+                    PROGRESS.notifyAll();
                 }
             }
             return null;
@@ -144,19 +158,14 @@ class TwoNodesOutageProcessTest {
      * Waits for the condition; a sender that has stopped (its assertion failed, or its request threw)
      * ends the wait at once with its own failure, which says far more than the deadline would.
      */
-    private static void await(String what, java.util.function.BooleanSupplier condition, List<Future<?>> senders,
-                              Ledger... ledgers) throws InterruptedException {
+    private static void await(String what, java.util.function.BooleanSupplier condition, Ledger... ledgers)
+            throws InterruptedException {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         synchronized (PROGRESS) {
             while (!condition.getAsBoolean()) {
-                for (Future<?> sender : senders) {
-                    if (sender.isDone()) {
-                        try {
-                            sender.get();
-                            throw new AssertionError("a sender stopped before " + what);
-                        } catch (ExecutionException e) {
-                            throw new AssertionError("a sender failed before " + what, e.getCause());
-                        }
+                for (Ledger ledger : ledgers) {
+                    if (ledger.stopped) {
+                        throw new AssertionError("sender " + ledger + " stopped before " + what, ledger.failure);
                     }
                 }
                 long left = deadline - System.nanoTime();
@@ -184,13 +193,13 @@ class TwoNodesOutageProcessTest {
             Ledger ledgerA = load(threads, a, onA, "a", stop, running);
             Ledger ledgerB = load(threads, b, onB, "b", stop, running);
             await("turns on both nodes", () -> ledgerA.acknowledged >= 3 && ledgerB.acknowledged >= 3,
-                    running, ledgerA, ledgerB);
+                    ledgerA, ledgerB);
 
             DATABASE.cluster().stop();
             databaseStopped = true;
             try {
                 await("503 on both nodes", () -> !ledgerA.unavailable.isEmpty() && !ledgerB.unavailable.isEmpty(),
-                        running, ledgerA, ledgerB);
+                        ledgerA, ledgerB);
                 assertThat(ledgerA.unavailable).containsOnly("store_unavailable");
                 assertThat(ledgerB.unavailable).containsOnly("store_unavailable");
                 // What the node holds in memory still answers.
@@ -205,7 +214,7 @@ class TwoNodesOutageProcessTest {
             int beforeB = ledgerB.acknowledged;
             await("both nodes working again",
                     () -> ledgerA.acknowledged > beforeA + 2 && ledgerB.acknowledged > beforeB + 2,
-                    running, ledgerA, ledgerB);
+                    ledgerA, ledgerB);
             stop.set(true);
             for (Future<?> sender : running) {
                 sender.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);

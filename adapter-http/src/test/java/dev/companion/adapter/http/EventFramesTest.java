@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -103,7 +104,7 @@ class EventFramesTest {
     }
 
     private static String text(CompanionEvent event) {
-        return new String(EventStream.frame(event), java.nio.charset.StandardCharsets.UTF_8);
+        return new String(EventStream.frame(event), StandardCharsets.UTF_8);
     }
 
     @Test

@@ -104,7 +104,7 @@ class TwoNodesOutageProcessTest {
         running.add(threads.submit(() -> {
             Throwable failure = null;
             try {
-                send(node, conversation, name, stop, ledger);
+                send(node, conversation, stop, ledger);
             } catch (Throwable e) {
                 failure = e;
                 throw e;
@@ -121,11 +121,11 @@ class TwoNodesOutageProcessTest {
         return ledger;
     }
 
-    private static void send(Node node, String conversation, String name, AtomicBoolean stop, Ledger ledger)
+    private static void send(Node node, String conversation, AtomicBoolean stop, Ledger ledger)
             throws IOException, InterruptedException {
         int n = 0;
         while (!stop.get()) {
-            String content = name + " message " + n++;
+            String content = ledger.name + " message " + n++;
             Answer answer = node.client().post("/api/conversations/" + conversation + "/messages?wait=true",
                     CompanionClient.JSON.createObjectNode().put("content", content).toString());
             ledger.lastAnswer = content + " -> " + answer;
